@@ -1,0 +1,136 @@
+"""`kb`: the command line. `kb grade SOLUTION` grades one solution file."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .config import TIMING_PROFILES, GradeConfig, Timeouts
+from .verdict import Status, Verdict
+
+_STATUS_HELP = """\
+statuses (the verdict's `status`, a closed set):
+  pass           built, correct on every trial, timed           exit 0
+  compile_error  an extension failed to build                   exit 1
+  load_error     the solution file could not be imported, or
+                 ModelNew could not be constructed              exit 1
+  runtime_error  forward raised (CUDA errors, out of memory)    exit 1
+  incorrect      wrong shape, dtype, values, or NaN/inf         exit 1
+  timeout        a stage ran past its time limit                exit 1
+  crashed        the solution's process died (signal, exit)     exit 1
+  rejected       matched, but broke a grading rule              exit 1
+  unsupported    needs a device this machine lacks              exit 2
+  error          could not grade: bad arguments, missing file,
+                 broken problem                                 exit 2
+"""
+
+_GRADE_EXAMPLES = """\
+examples:
+  kb grade solutions/level1/19_ReLU.py --device cpu
+  kb grade my_kernel.py --problem problems/level1/56_conv_standard_2D__asymmetric_input__asymmetric_kernel.py
+  kb grade solutions/level1/19_ReLU.py --json > verdict.json   # exactly one JSON object on stdout
+
+How it grades: the reference runs in its own process, which also computes a
+float64 oracle; the solution's extensions are built into a content-addressed
+cache ($KB_CACHE_DIR, default ~/.cache/kb-grader/extensions) by a second
+process; a third runs ModelNew with the reference's weights on inputs from
+fresh secret seeds. Outputs are measured against the oracle in the reference's
+process; the budget is 4x PyTorch's own error, never below a per-dtype floor.
+"""
+
+
+def _grade_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("grade", help="grade one solution file against its problem",
+                       description="Build, check and time one KernelBench-style solution file (a module "
+                                   "defining ModelNew) against its problem (a module defining Model, "
+                                   "get_inputs and get_init_inputs).",
+                       epilog=_GRADE_EXAMPLES + "\n" + _STATUS_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("solution", type=Path, help="solution file; solutions/<set>/<name>.py pairs with "
+                                               "problems/<set>/<name>.py")
+    p.add_argument("--problem", type=Path, help="problem file to grade against (default: the paired one)")
+    p.add_argument("--device", choices=["auto", "cuda", "cpu"], default="auto",
+                   help="where to run (default auto: cuda when torch sees a GPU, else cpu)")
+    p.add_argument("--json", action="store_true", help="print the verdict as one JSON object on stdout")
+    p.add_argument("--seed", type=int, help="fix the weight and input seeds (default: fresh secret seeds)")
+    p.add_argument("--trials", type=int, default=5, help="correctness trials on fresh inputs (default 5)")
+    p.add_argument("--timing", choices=sorted(TIMING_PROFILES), default="default",
+                   help="timing profile: quick, default or precise")
+    p.add_argument("--no-timing", action="store_true", help="check correctness only")
+    p.add_argument("--cache-dir", type=Path, help="extension build cache (default $KB_CACHE_DIR or "
+                                                  "~/.cache/kb-grader/extensions)")
+    p.add_argument("--log-dir", type=Path, help="keep each process's stdout/stderr under this folder")
+    defaults = Timeouts()
+    for stage, text in (("load", "importing and constructing"), ("build", "compiling extensions"),
+                        ("run", "one correctness trial"), ("timing", "timing one model")):
+        p.add_argument(f"--timeout-{stage}", type=float, default=getattr(defaults, stage), metavar="S",
+                       help=f"seconds for {text} (default {getattr(defaults, stage):g})")
+    p.set_defaults(handler=_grade)
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from .grade import grade
+
+    if args.trials < 1:
+        print("kb grade: --trials must be at least 1", file=sys.stderr)
+        return 2
+    config = GradeConfig(
+        device=args.device, trials=args.trials, seed=args.seed, timing=TIMING_PROFILES[args.timing],
+        time_solution=not args.no_timing, cache_dir=args.cache_dir, log_dir=args.log_dir,
+        timeouts=Timeouts(load=args.timeout_load, build=args.timeout_build, run=args.timeout_run,
+                          timing=args.timeout_timing))
+    if not args.json:
+        print(f"grading {args.solution} ...", file=sys.stderr)
+    verdict = grade(args.solution, args.problem, config)
+    print(verdict.to_json() if args.json else render(verdict))
+    return verdict.status.exit_code
+
+
+def render(v: Verdict) -> str:
+    """The human summary."""
+    lines = [f"{v.status.value.upper()}  {v.reason}", f"  solution  {v.solution}", f"  problem   {v.problem}"]
+    if v.device:
+        lines.append(f"  device    {v.device}")
+    if v.build is not None:
+        built = ", ".join(f"{e.name} ({'cached' if e.cached else f'compiled in {e.seconds:.1f} s'})"
+                          for e in v.build.extensions) or "no extensions"
+        lines.append(f"  build     {built}")
+    c = v.correctness
+    if c is not None:
+        if c.weights:
+            lines.append(f"  weights   {c.weights}")
+        passed = sum(t.passed for t in c.trials)
+        if c.trials:
+            worst = max(c.trials, key=lambda t: t.rel_err)
+            lines.append(f"  correct   {passed}/{len(c.trials)} trials; worst relative error {worst.rel_err:.2e} "
+                         f"(budget {c.rel_budget:.1e}, PyTorch's own {worst.ref_rel_err:.2e}, oracle {c.oracle})")
+        lines.append(f"  outputs   {', '.join(c.outputs)}")
+    for label, t in (("reference", v.ref_timing), ("solution", v.sol_timing)):
+        if t is not None:
+            lines.append(f"  {label:<9} {t.median_ms:.4g} ms  [{t.ci_low_ms:.4g}, {t.ci_high_ms:.4g}]  "
+                         f"({t.calls} calls, {t.clock})")
+    if v.speedup is not None and v.speedup_ci is not None:
+        lo, hi = v.speedup_ci
+        lines.append(f"  speedup   {v.speedup:.3g}x  [{lo:.3g}, {hi:.3g}]")
+    if v.detail and v.status is not Status.PASS:
+        lines.append("  detail")
+        lines.extend(f"    {line}" for line in v.detail.strip().splitlines()[-20:])
+    lines.append(f"  graded in {v.seconds:.1f} s")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kb", description="Grade custom-kernel solutions to KernelBench-style "
+                                                            "problems: build, check against a float64 oracle, time.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _grade_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

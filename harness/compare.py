@@ -1,0 +1,98 @@
+"""Measure how far outputs are from the float64 oracle.
+
+Runs in the reference process, which never imports solution code. It only
+measures; whether a measurement is good enough is decided in tolerance.py.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass
+class OutputSpec:
+    dtype: str
+    shape: list[int]
+
+    @classmethod
+    def of(cls, tensor: torch.Tensor) -> "OutputSpec":
+        return cls(dtype=str(tensor.dtype).removeprefix("torch."), shape=list(tensor.shape))
+
+    def __str__(self) -> str:
+        return f"{self.dtype}{self.shape}"
+
+
+@dataclass
+class OutputError:
+    """One output against its oracle. `problem` is set when no error number makes sense."""
+
+    rel_err: float = 0.0     # ||out - oracle|| / ||oracle||
+    elem_err: float = 0.0    # max |out - oracle| / (|oracle| + rms(oracle))
+    worst: str = ""          # "[0, 5, 17, 3]: got 1.234, expected 1.301"
+    problem: str = ""
+
+
+class NotATensor(Exception):
+    """forward returned something other than tensors."""
+
+
+def as_outputs(result: object) -> list[torch.Tensor]:
+    """A forward's result as a list of tensors: a tensor, or a tuple/list of them."""
+    items = list(result) if isinstance(result, (tuple, list)) else [result]
+    for i, item in enumerate(items):
+        if type(item) is not torch.Tensor and not isinstance(item, torch.nn.Parameter):
+            raise NotATensor(f"output {i} is {type(item).__name__}, expected torch.Tensor")
+    return items
+
+
+def _index(flat_index: int, shape: torch.Size) -> list[int]:
+    index = []
+    for size in reversed(shape):
+        index.append(flat_index % size)
+        flat_index //= size
+    return index[::-1]
+
+
+def measure_error(out: torch.Tensor, oracle: torch.Tensor, reference: torch.Tensor, label: str) -> OutputError:
+    """Error of `out` against `oracle`; `reference` (the PyTorch output) supplies the expected shape and dtype."""
+    expected = OutputSpec.of(reference)
+    got = OutputSpec.of(out)
+    if got.shape != expected.shape:
+        return OutputError(problem=f"{label} has shape {got.shape}, expected {expected.shape}")
+    if got.dtype != expected.dtype:
+        return OutputError(problem=f"{label} has dtype {got.dtype}, expected {expected.dtype}")
+    if out.numel() == 0:
+        return OutputError()
+    if not (oracle.is_floating_point() or oracle.is_complex()):
+        wrong = (out.to(reference.device) != reference)
+        count = int(wrong.sum())
+        if count:
+            first = int(wrong.flatten().nonzero()[0])
+            return OutputError(rel_err=count / out.numel(), elem_err=1.0,
+                               problem=f"{label}: {count} of {out.numel()} values differ, first at "
+                                       f"{_index(first, out.shape)}: got {out.flatten()[first].item()}, "
+                                       f"expected {reference.flatten()[first].item()}")
+        return OutputError()
+
+    got64 = out.to(device=oracle.device, dtype=torch.float64).flatten()
+    want = oracle.to(torch.float64).flatten()
+    finite = torch.isfinite(want)
+    bad = finite & ~torch.isfinite(got64)
+    if bool(bad.any()):
+        first = int(bad.nonzero()[0])
+        return OutputError(rel_err=float("inf"), elem_err=float("inf"),
+                           problem=f"{label} has {int(bad.sum())} NaN/inf values where the reference is finite, "
+                                   f"first at {_index(first, out.shape)}")
+    got64, want = got64[finite], want[finite]
+    diff = (got64 - want).abs()
+    scale = want.norm()
+    rms = scale / max(1, want.numel()) ** 0.5
+    rel = float(diff.norm() / scale) if scale > 0 else float(diff.norm())
+    elementwise = diff / (want.abs() + rms) if rms > 0 else diff
+    worst = int(elementwise.argmax())
+    flat_worst = int(finite.nonzero()[worst]) if not bool(finite.all()) else worst
+    return OutputError(
+        rel_err=rel, elem_err=float(elementwise[worst]),
+        worst=f"{_index(flat_worst, out.shape)}: got {got64[worst].item():.6g}, expected {want[worst].item():.6g}",
+    )

@@ -1,0 +1,47 @@
+"""Grading settings, declared once. Imports nothing heavy: the parent never needs torch."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class TimingProfile:
+    """How hard the timer tries. It stops at `target_rel_width` or `max_seconds`, whichever comes first."""
+
+    warmup_calls: int = 3
+    warmup_seconds: float = 0.05
+    min_calls: int = 10
+    max_calls: int = 2000
+    target_rel_width: float = 0.02   # (ci_high - ci_low) / median of the 95% interval
+    max_seconds: float = 2.0         # wall time of the timed calls, cache flushes included
+
+
+TIMING_PROFILES = {
+    "quick": TimingProfile(warmup_calls=2, min_calls=5, max_calls=200, target_rel_width=0.05, max_seconds=1.0),
+    "default": TimingProfile(),
+    "precise": TimingProfile(warmup_calls=10, warmup_seconds=0.2, min_calls=50, max_calls=20000,
+                             target_rel_width=0.002, max_seconds=20.0),
+}
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds each stage may take before its process is killed and the grade says `timeout`."""
+
+    load: float = 120.0     # import the problem or the solution (builds excluded) and construct the model
+    build: float = 900.0    # compile the solution's extensions
+    run: float = 120.0      # one correctness trial (the reference: all oracle trials)
+    timing: float = 300.0   # timing one model
+
+
+@dataclass(frozen=True)
+class GradeConfig:
+    device: str = "auto"                 # auto: cuda when torch sees a GPU, else cpu
+    trials: int = 5                      # correctness trials, each on fresh inputs
+    seed: int | None = None              # None: unpredictable seeds, drawn per grade
+    timing: TimingProfile = field(default_factory=TimingProfile)
+    time_solution: bool = True           # False: check correctness only
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    cache_dir: Path | None = None        # None: harness.buildcache.default_cache_dir()
+    log_dir: Path | None = None          # None: children's logs are deleted after the grade

@@ -1,0 +1,278 @@
+"""Grade one solution file against its problem: the trusted parent.
+
+This process never imports the problem, the solution, or torch. It starts
+the children (harness.worker), hands out seeds, relays the solution's outputs
+to the reference process for measurement, applies the precision budget
+(harness.tolerance) and writes the Verdict. Everything a solution's process
+says is treated as a claim: only statuses that blame the solution are
+accepted from it, and a pass can only come from here.
+
+Stages, in order:
+  locate     pair solution and problem, syntax-check both (nothing runs)
+  reference  start the reference process: device, reference outputs, float64 oracle
+  build      compile the solution's extensions (in parallel with the oracle)
+  time ref   time the reference alone, while nothing else runs
+  load       import the solution again (cached build), construct ModelNew, share weights
+  trials     fresh secret seeds; solution outputs measured against the oracle
+  time sol   time the solution the same way as the reference
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+import secrets
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from . import tolerance
+from .buildcache import default_cache_dir
+from .config import GradeConfig
+from .problem import BadInput, check_file, pair_problem
+from .protocol import Child, ChildDied, ChildFailed, ChildTimedOut
+from .verdict import (BuildReport, CorrectnessReport, Extension, Status, Timing, TrialResult, Verdict)
+
+# Statuses a solution's own process may report; anything else from it is a crash.
+_SOLUTION_STATUSES = {Status.COMPILE_ERROR, Status.LOAD_ERROR, Status.RUNTIME_ERROR, Status.INCORRECT,
+                      Status.UNSUPPORTED}
+
+
+class Stop(Exception):
+    """Grading ends here with this status."""
+
+    def __init__(self, status: Status, reason: str, detail: str = ""):
+        super().__init__(reason)
+        self.status, self.reason, self.detail = status, reason, detail
+
+
+def grade(solution: Path, problem: Path | None = None, config: GradeConfig = GradeConfig()) -> Verdict:
+    """Grade `solution`; never raises for anything the solution does."""
+    started = time.monotonic()
+    verdict = Verdict(status=Status.ERROR, reason="", solution=str(solution), problem=str(problem or ""))
+    try:
+        with _Workspace(config.log_dir) as workspace:
+            verdict.log_dir = str(workspace.path) if config.log_dir else ""
+            _Grading(Path(solution), problem, config, verdict, workspace).run()
+            verdict.status, verdict.reason = Status.PASS, _pass_reason(verdict)
+    except Stop as stop:
+        verdict.status, verdict.reason, verdict.detail = stop.status, stop.reason, stop.detail
+    verdict.seconds = round(time.monotonic() - started, 3)
+    return verdict
+
+
+def _pass_reason(verdict: Verdict) -> str:
+    if verdict.speedup is None:
+        return "correct on every trial (not timed)"
+    return f"correct on every trial; {verdict.speedup:.3g}x the PyTorch reference"
+
+
+class _Workspace:
+    """A private working directory for the children, and the children themselves: all gone on exit."""
+
+    def __init__(self, keep_in: Path | None):
+        if keep_in is not None:
+            keep_in.mkdir(parents=True, exist_ok=True)
+            self.path = Path(tempfile.mkdtemp(prefix=time.strftime("grade-%Y%m%d-%H%M%S-"), dir=keep_in))
+        else:
+            self.path = Path(tempfile.mkdtemp(prefix="kb-grade-"))
+        self.keep = keep_in is not None
+        self.children: list[Child] = []
+
+    def spawn(self, role: str, config: dict[str, Any]) -> Child:
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
+        child = Child(role, config, self.path, env)
+        self.children.append(child)
+        return child
+
+    def __enter__(self) -> "_Workspace":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for child in self.children:
+            child.close()
+        if not self.keep:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+class _Grading:
+    def __init__(self, solution: Path, problem: Path | None, config: GradeConfig, verdict: Verdict,
+                 workspace: _Workspace):
+        self.solution, self.problem, self.config = solution, problem, config
+        self.verdict, self.workspace = verdict, workspace
+        self.timeouts = config.timeouts
+        rng = random.Random(config.seed) if config.seed is not None else random.SystemRandom()
+        self.weight_seed = config.seed if config.seed is not None else rng.randrange(2**31)
+        self.trial_seeds = [rng.randrange(2**31) for _ in range(config.trials)]
+        self.timing_seed = rng.randrange(2**31)
+        self.cache_dir = Path(config.cache_dir or default_cache_dir()).resolve()
+        self.device = ""  # known once the reference process has started
+
+    def run(self) -> None:
+        self.locate()
+        reference = self.workspace.spawn("reference", {
+            "problem": str(self.problem), "device": self.config.device, "weight_seed": self.weight_seed})
+        builder = self.workspace.spawn("build", self._solution_config(self.config.device))
+        self.start_reference(reference)
+        reference.send(op="prepare", seeds=self.trial_seeds)
+        self.build(builder)
+        self.prepare(reference)
+        if self.config.time_solution:
+            self.verdict.ref_timing = self.time(reference, "reference")
+        solution = self.load_solution()
+        self.check_trials(solution, reference)
+        if self.config.time_solution:
+            self.verdict.sol_timing = self.time(solution, "solution")
+
+    # -- stages ----------------------------------------------------------------------------------
+
+    def locate(self) -> None:
+        try:
+            self.problem = Path(self.problem) if self.problem else pair_problem(self.solution)
+            self.verdict.problem = str(self.problem)
+            check_file(self.problem, "problem")
+        except (BadInput, SyntaxError) as exc:
+            raise Stop(Status.ERROR, _syntax(exc) if isinstance(exc, SyntaxError) else str(exc)) from None
+        try:
+            check_file(self.solution, "solution")
+        except BadInput as exc:
+            raise Stop(Status.ERROR, str(exc)) from None
+        except SyntaxError as exc:
+            raise Stop(Status.LOAD_ERROR, _syntax(exc)) from None
+
+    def start_reference(self, reference: Child) -> None:
+        hello = self._answer(reference, self.timeouts.load, "loading the problem", "reference")
+        self.device = hello["device"]
+        self.verdict.device = f"{hello['device']}: {hello['device_name']} (torch {hello['torch']})"
+
+    def _solution_config(self, device: str) -> dict[str, Any]:
+        return {"solution": str(self.solution.resolve()), "problem": str(self.problem), "device": device,
+                "cache_dir": str(self.cache_dir), "weight_seed": self.weight_seed}
+
+    def build(self, builder: Child) -> None:
+        started = time.monotonic()
+        answer = self._answer(builder, self.timeouts.build, "building the solution's extensions", "solution")
+        self.verdict.build = BuildReport(extensions=[Extension(**e) for e in answer["extensions"]],
+                                         seconds=round(time.monotonic() - started, 3),
+                                         cache_dir=str(self.cache_dir))
+
+    def prepare(self, reference: Child) -> None:
+        answer = self._answer(reference, self.timeouts.run * max(1, len(self.trial_seeds)),
+                              "computing the reference outputs and the float64 oracle", "reference")
+        self.reference_trials = answer["trials"]
+        first = self.reference_trials[0]
+        self.verdict.correctness = CorrectnessReport(
+            oracle=first["oracle"],
+            outputs=[f"{o['dtype']}{o['shape']}" for o in first["outputs"]])
+
+    def time(self, child: Child, whose: str) -> Timing:
+        answer = self._answer_to(child, dict(op="time", seed=self.timing_seed,
+                                             profile=dataclasses.asdict(self.config.timing)),
+                                 self.timeouts.timing, f"timing the {whose}", whose)
+        return _valid_timing(answer.get("timing"), whose)
+
+    def load_solution(self) -> Child:
+        solution = self.workspace.spawn("solution", self._solution_config(self.device))
+        answer = self._answer(solution, self.timeouts.load, "loading the solution and constructing ModelNew",
+                              "solution")
+        assert self.verdict.correctness is not None
+        self.verdict.correctness.weights = str(answer.get("weights", ""))
+        return solution
+
+    def check_trials(self, solution: Child, reference: Child) -> None:
+        report = self.verdict.correctness
+        assert report is not None
+        for index, (seed, ref) in enumerate(zip(self.trial_seeds, self.reference_trials)):
+            path = self.workspace.path / f"outputs-{index}.pt"
+            self._answer_to(solution, dict(op="run", seed=seed, path=str(path)), self.timeouts.run,
+                            f"running trial {index + 1}", "solution")
+            answer = self._answer_to(reference, dict(op="compare", trial=index, path=str(path)),
+                                     self.timeouts.run, f"checking trial {index + 1}", "reference")
+            trial = _judge_trial(seed, answer["errors"], ref, report)
+            report.trials.append(trial)
+            if not trial.passed:
+                raise Stop(Status.INCORRECT, f"trial {index + 1} of {len(self.trial_seeds)}: {trial.problem}")
+
+    # -- talking to children ---------------------------------------------------------------------
+
+    def _answer_to(self, child: Child, message: dict[str, Any], timeout: float, doing: str,
+                   whose: str) -> dict[str, Any]:
+        child.send(**message)
+        return self._answer(child, timeout, doing, whose)
+
+    def _answer(self, child: Child, timeout: float, doing: str, whose: str) -> dict[str, Any]:
+        """The child's next answer, or Stop with a status that says whose fault it was."""
+        try:
+            answer = child.receive(timeout, doing)
+        except ChildFailed as failure:
+            raise _stop_for_failure(failure, whose) from None
+        if answer.get("ok") is True:
+            return answer
+        reason, detail = str(answer.get("reason", "")), str(answer.get("detail", ""))
+        if whose == "reference":
+            raise Stop(Status.ERROR, f"the reference could not run: {reason}", detail)
+        try:
+            status = Status(answer.get("status"))
+        except ValueError:
+            status = Status.CRASHED
+        if status not in _SOLUTION_STATUSES:
+            status = Status.LOAD_ERROR if status is Status.ERROR else Status.CRASHED
+        if status is Status.UNSUPPORTED and self.device == "cuda":
+            status = Status.RUNTIME_ERROR  # cannot be "unsupported" on a machine that has CUDA
+        raise Stop(status, reason, detail)
+
+
+def _stop_for_failure(failure: ChildFailed, whose: str) -> Stop:
+    detail = failure.stderr_tail
+    if whose == "reference":
+        return Stop(Status.ERROR, f"the reference {failure.what}", detail)
+    if isinstance(failure, ChildTimedOut):
+        return Stop(Status.TIMEOUT, f"the solution {failure.what}", detail)
+    last = detail.strip().splitlines()[-1] if detail.strip() else ""
+    said = f"; it last printed: {last[:200]}" if last and isinstance(failure, ChildDied) else ""
+    return Stop(Status.CRASHED, f"the solution's process {failure.what}{said}", detail)
+
+
+def _syntax(exc: SyntaxError) -> str:
+    return f"{Path(exc.filename or '?').name}:{exc.lineno}: SyntaxError: {exc.msg}"
+
+
+def _valid_timing(raw: Any, whose: str) -> Timing:
+    fields = ("median_ms", "ci_low_ms", "ci_high_ms")
+    try:
+        timing = Timing(**raw)
+        values = [float(getattr(timing, f)) for f in fields]
+        ok = all(v > 0 and v < float("inf") for v in values) and values[1] <= values[0] <= values[2]
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise Stop(Status.CRASHED, f"the {whose} process reported an impossible timing: {raw!r}"[:300])
+    return timing
+
+
+def _judge_trial(seed: int, errors: list[dict[str, Any]], reference: dict[str, Any],
+                 report: CorrectnessReport) -> TrialResult:
+    """Apply the precision budget (harness.tolerance) to one trial's measured errors."""
+    worst_rel = worst_elem = ref_rel = ref_elem = 0.0
+    problem = ""
+    for index, error in enumerate(errors):
+        ref_error = reference["ref_errors"][index] if index < len(reference["ref_errors"]) else {}
+        dtype = reference["outputs"][index]["dtype"] if index < len(reference["outputs"]) else "?"
+        allowed = tolerance.budget(dtype, ref_error.get("rel_err", 0.0), ref_error.get("elem_err", 0.0))
+        report.rel_budget, report.elem_budget = allowed.rel, allowed.elem
+        worst_rel, worst_elem = max(worst_rel, error["rel_err"]), max(worst_elem, error["elem_err"])
+        ref_rel = max(ref_rel, ref_error.get("rel_err", 0.0))
+        ref_elem = max(ref_elem, ref_error.get("elem_err", 0.0))
+        if problem:
+            continue
+        if error["problem"]:
+            problem = error["problem"]
+        elif not tolerance.within(error["rel_err"], error["elem_err"], allowed):
+            problem = (f"output {index} is off: relative error {error['rel_err']:.3g} (budget {allowed.rel:.3g}), "
+                       f"worst element error {error['elem_err']:.3g} (budget {allowed.elem:.3g}) at "
+                       f"{error['worst']}; the reference's own errors are {ref_error.get('rel_err', 0):.3g} "
+                       f"and {ref_error.get('elem_err', 0):.3g}")
+    return TrialResult(seed=seed, rel_err=worst_rel, elem_err=worst_elem, ref_rel_err=ref_rel,
+                       ref_elem_err=ref_elem, passed=not problem, problem=problem)

@@ -1,0 +1,66 @@
+"""Problem and solution files: pairing them, checking them, loading them.
+
+A problem file is a KernelBench problem exactly as KernelBench writes it:
+`Model`, `get_inputs()`, `get_init_inputs()`, sizes as module-level
+constants. A solution file defines `ModelNew` with Model's constructor and
+forward signature. `solutions/<set>/<name>.py` pairs with
+`problems/<set>/<name>.py`.
+
+Locating and syntax checks run in the parent (they never execute the file);
+loading runs only in child processes.
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+import types
+from pathlib import Path
+
+
+class BadInput(Exception):
+    """The grader cannot grade: a file is missing, unreadable or not Python."""
+
+
+def pair_problem(solution: Path) -> Path:
+    """problems/<set>/<name>.py for solutions/<set>/<name>.py."""
+    parts = solution.resolve().parts
+    if "solutions" in parts:
+        i = len(parts) - 1 - parts[::-1].index("solutions")
+        candidate = Path(*parts[:i], "problems", *parts[i + 1:])
+        if candidate.is_file():
+            return candidate
+        raise BadInput(f"no problem file {candidate} pairs with {solution}; pass --problem PATH")
+    raise BadInput(f"{solution} is not under a solutions/ folder, so its problem cannot be found; "
+                   f"pass --problem PATH")
+
+
+def check_file(path: Path, what: str) -> None:
+    """Exists, is readable, and is valid Python (compiled, not run)."""
+    if not path.exists():
+        raise BadInput(f"{what} file {path} does not exist")
+    if not path.is_file():
+        raise BadInput(f"{what} path {path} is not a file")
+    try:
+        source = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"cannot read {what} file {path}: {exc}") from None
+    compile(source, str(path), "exec")  # SyntaxError is reported by the caller as the solution's fault or ours
+
+
+def load_module(path: Path, name: str) -> types.ModuleType:
+    """Import a file under a private module name: problem and solution never share a namespace."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_problem(path: Path) -> types.ModuleType:
+    module = load_module(path, "kb_problem")
+    missing = [n for n in ("Model", "get_inputs", "get_init_inputs") if not hasattr(module, n)]
+    if missing:
+        raise BadInput(f"problem file {path} does not define {', '.join(missing)}")
+    return module

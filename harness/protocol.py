@@ -1,0 +1,171 @@
+"""Parent <-> child messaging: one JSON object per line over dedicated pipes.
+
+Children never talk over stdout/stderr (solution code may print anything
+there); those go to log files. Commands arrive on a private copy of stdin,
+answers leave through an inherited pipe. The parent side enforces timeouts
+and turns a dead or silent child into an exception that names what happened.
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HARNESS_ROOT = Path(__file__).resolve().parent.parent
+_BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from harness.worker import main; main()"
+_MAX_MESSAGE = 16 << 20
+
+
+class ChildFailed(Exception):
+    """A child stopped answering: it died, timed out, or sent nonsense."""
+
+    def __init__(self, role: str, what: str, stderr_tail: str):
+        super().__init__(f"{role} process {what}")
+        self.role = role
+        self.what = what
+        self.stderr_tail = stderr_tail
+
+
+class ChildDied(ChildFailed):
+    pass
+
+
+class ChildTimedOut(ChildFailed):
+    pass
+
+
+class ChildGarbled(ChildFailed):
+    pass
+
+
+def describe_exit(returncode: int) -> str:
+    """'killed by SIGSEGV (segmentation fault)' or 'exited with code 3'."""
+    if returncode < 0:
+        sig = signal.Signals(-returncode)
+        plain = signal.strsignal(sig) or sig.name
+        return f"killed by {sig.name} ({plain.lower()})"
+    return f"exited with code {returncode}"
+
+
+class Child:
+    """One worker process (see harness.worker) seen from the parent."""
+
+    def __init__(self, role: str, config: dict[str, Any], workdir: Path, env: dict[str, str] | None = None):
+        self.role = role
+        self.log_path = workdir / f"{role}.log"
+        read_fd, write_fd = os.pipe()
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", _BOOT, str(HARNESS_ROOT), role, str(write_fd), json.dumps(config)],
+                stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
+                pass_fds=(write_fd,), cwd=workdir, env=env, start_new_session=True,
+            )
+        os.close(write_fd)
+        self._read_fd = read_fd
+        self._buffer = b""
+
+    def send(self, **message: Any) -> None:
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write((json.dumps(message) + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # the next receive() reports the death with its exit status
+
+    def receive(self, timeout: float, doing: str) -> dict[str, Any]:
+        """Next message; raises ChildFailed naming `doing` if none comes in time."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.kill()
+                raise ChildTimedOut(self.role, f"timed out after {timeout:g} s while {doing}", self.stderr_tail())
+            ready, _, _ = select.select([self._read_fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(self._read_fd, 1 << 16)
+            if not chunk:
+                code = self._wait_exit()
+                raise ChildDied(self.role, f"{describe_exit(code)} while {doing}", self.stderr_tail())
+            self._buffer += chunk
+            if len(self._buffer) > _MAX_MESSAGE:
+                self.kill()
+                raise ChildGarbled(self.role, f"sent an oversized message while {doing}", self.stderr_tail())
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        try:
+            message = json.loads(line)
+            if not isinstance(message, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            self.kill()
+            raise ChildGarbled(self.role, f"sent a malformed message while {doing}", self.stderr_tail()) from None
+        return message
+
+    def request(self, timeout: float, doing: str, **message: Any) -> dict[str, Any]:
+        self.send(**message)
+        return self.receive(timeout, doing)
+
+    def _wait_exit(self) -> int:
+        try:
+            return self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return self.proc.wait()
+
+    def kill(self) -> None:
+        """Kill the child and everything it started (it leads its own session)."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait()
+
+    def close(self) -> None:
+        """Ask politely, then kill: a finished child must not linger."""
+        if self.proc.poll() is None:
+            self.send(op="exit")
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        self.kill()
+        os.close(self._read_fd)
+        if self.proc.stdin:
+            self.proc.stdin.close()
+
+    def stderr_tail(self, lines: int = 15) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+class Link:
+    """The child's end: read commands, send answers."""
+
+    def __init__(self, answer_fd: int):
+        # Keep commands off fd 0 so solution code reading stdin finds nothing.
+        self._commands = os.fdopen(os.dup(0), "r")
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        self._answers = os.fdopen(answer_fd, "w", buffering=1)
+
+    def send(self, **message: Any) -> None:
+        self._answers.write(json.dumps(message, allow_nan=True) + "\n")
+        self._answers.flush()
+
+    def commands(self):
+        for line in self._commands:
+            message = json.loads(line)
+            if message.get("op") == "exit":
+                return
+            yield message

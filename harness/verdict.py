@@ -1,0 +1,171 @@
+"""The verdict: a typed record of one grade, and the closed set of statuses.
+
+Everything the grader says about a solution ends up here. The parent process
+builds it from what the children report; nothing in it comes from solution
+code unchecked.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Status(str, enum.Enum):
+    """Outcome of a grade. Closed set: tools may switch on these words."""
+
+    PASS = "pass"                    # built, correct on every trial, timed
+    COMPILE_ERROR = "compile_error"  # an extension failed to build
+    LOAD_ERROR = "load_error"        # solution file could not be imported or ModelNew not built
+    RUNTIME_ERROR = "runtime_error"  # forward raised (CUDA errors and out-of-memory included)
+    INCORRECT = "incorrect"          # wrong shape, dtype, values, or non-finite outputs
+    TIMEOUT = "timeout"              # a stage ran past its time limit
+    CRASHED = "crashed"              # the solution's process died without reporting
+    REJECTED = "rejected"            # ran and matched, but broke a grading rule
+    UNSUPPORTED = "unsupported"      # needs a device this machine does not have
+    ERROR = "error"                  # the grader could not grade (bad input, broken problem)
+
+    @property
+    def exit_code(self) -> int:
+        """0 accepted, 1 graded and not accepted, 2 could not grade."""
+        if self is Status.PASS:
+            return 0
+        if self in (Status.ERROR, Status.UNSUPPORTED):
+            return 2
+        return 1
+
+
+@dataclass
+class Extension:
+    """One extension the solution built (or took from the cache)."""
+
+    name: str
+    key: str            # content hash: sources, flags, toolchain, arch
+    cached: bool        # True when nothing was compiled
+    seconds: float      # time spent in load_inline/load, build included
+
+
+@dataclass
+class BuildReport:
+    extensions: list[Extension] = field(default_factory=list)
+    seconds: float = 0.0
+    cache_dir: str = ""
+
+    @property
+    def compiled_anything(self) -> bool:
+        return any(not e.cached for e in self.extensions)
+
+
+@dataclass
+class TrialResult:
+    """Error of one trial's outputs against the float64 oracle."""
+
+    seed: int
+    rel_err: float          # ||out - oracle|| / ||oracle||, worst over outputs
+    elem_err: float         # max |out - oracle| / (|oracle| + rms(oracle)), worst over outputs
+    ref_rel_err: float      # the same two numbers for the PyTorch reference itself
+    ref_elem_err: float
+    passed: bool
+    problem: str = ""       # why it failed, one line; empty when passed
+
+
+@dataclass
+class CorrectnessReport:
+    trials: list[TrialResult] = field(default_factory=list)
+    oracle: str = "float64"       # "float64", or "reference" where the float64 run was impossible
+    rel_budget: float = 0.0       # largest accepted rel_err
+    elem_budget: float = 0.0      # largest accepted elem_err
+    weights: str = ""             # how ModelNew got the reference's weights: name, order or seed
+    outputs: list[str] = field(default_factory=list)  # "float32[8, 128, 508, 250]" per output
+
+    @property
+    def max_rel_err(self) -> float | None:
+        return max((t.rel_err for t in self.trials), default=None)
+
+
+@dataclass
+class Timing:
+    """Median time of one model's forward with a distribution-free 95% interval."""
+
+    median_ms: float
+    ci_low_ms: float
+    ci_high_ms: float
+    calls: int
+    seconds: float          # wall time spent timing, warm-up included
+    clock: str              # "cuda-events" or "host"
+
+
+@dataclass
+class Verdict:
+    status: Status
+    reason: str
+    solution: str
+    problem: str
+    device: str = ""
+    build: BuildReport | None = None
+    correctness: CorrectnessReport | None = None
+    ref_timing: Timing | None = None
+    sol_timing: Timing | None = None
+    seconds: float = 0.0          # wall time of the whole grade
+    detail: str = ""              # longer evidence: compiler errors, traceback, the child's last stderr lines
+    log_dir: str = ""             # where the children's stdout/stderr were kept, if anywhere
+
+    @property
+    def passed(self) -> bool:
+        return self.status is Status.PASS
+
+    @property
+    def ref_ms(self) -> float | None:
+        return self.ref_timing.median_ms if self.ref_timing else None
+
+    @property
+    def sol_ms(self) -> float | None:
+        return self.sol_timing.median_ms if self.sol_timing else None
+
+    @property
+    def speedup(self) -> float | None:
+        if self.ref_timing and self.sol_timing and self.sol_timing.median_ms > 0:
+            return self.ref_timing.median_ms / self.sol_timing.median_ms
+        return None
+
+    @property
+    def speedup_ci(self) -> tuple[float, float] | None:
+        """Conservative 95% interval: the slowest and fastest the two medians allow."""
+        r, s = self.ref_timing, self.sol_timing
+        if not (r and s) or s.ci_low_ms <= 0:
+            return None
+        return (r.ci_low_ms / s.ci_high_ms, r.ci_high_ms / s.ci_low_ms)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "passed": self.passed,
+            "status": self.status.value,
+            "reason": self.reason,
+            "speedup": self.speedup,
+            "speedup_ci": list(self.speedup_ci) if self.speedup_ci else None,
+            "ref_ms": self.ref_ms,
+            "sol_ms": self.sol_ms,
+        }
+        for f in dataclasses.fields(self):
+            if f.name not in ("status", "reason"):
+                d[f.name] = _plain(getattr(self, f.name))
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, allow_nan=False, default=str)
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses to dicts, non-finite floats to strings (JSON has no NaN)."""
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
