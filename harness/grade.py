@@ -31,7 +31,7 @@ from typing import Any
 from . import tolerance
 from .buildcache import default_cache_dir
 from .config import GradeConfig
-from .problem import BadInput, check_file, pair_problem
+from .problem import BadInput, check_syntax, pair_problem, read_source
 from .protocol import Child, ChildDied, ChildFailed, ChildTimedOut
 from .verdict import (BuildReport, CorrectnessReport, Extension, Status, Timing, TrialResult, Verdict)
 
@@ -130,15 +130,16 @@ class _Grading:
 
     def locate(self) -> None:
         try:
-            self.problem = Path(self.problem) if self.problem else pair_problem(self.solution)
+            solution_source = read_source(self.solution, "solution")
+            self.problem = Path(self.problem).resolve() if self.problem else pair_problem(self.solution)
             self.verdict.problem = str(self.problem)
-            check_file(self.problem, "problem")
-        except (BadInput, SyntaxError) as exc:
-            raise Stop(Status.ERROR, _syntax(exc) if isinstance(exc, SyntaxError) else str(exc)) from None
-        try:
-            check_file(self.solution, "solution")
+            check_syntax(read_source(self.problem, "problem"), self.problem)
         except BadInput as exc:
             raise Stop(Status.ERROR, str(exc)) from None
+        except SyntaxError as exc:
+            raise Stop(Status.ERROR, f"the problem file does not compile: {_syntax(exc)}") from None
+        try:
+            check_syntax(solution_source, self.solution)
         except SyntaxError as exc:
             raise Stop(Status.LOAD_ERROR, _syntax(exc)) from None
 

@@ -34,17 +34,21 @@ def pair_problem(solution: Path) -> Path:
                    f"pass --problem PATH")
 
 
-def check_file(path: Path, what: str) -> None:
-    """Exists, is readable, and is valid Python (compiled, not run)."""
+def read_source(path: Path, what: str) -> str:
+    """The file's text, or BadInput saying why there is none."""
     if not path.exists():
         raise BadInput(f"{what} file {path} does not exist")
     if not path.is_file():
         raise BadInput(f"{what} path {path} is not a file")
     try:
-        source = path.read_text()
+        return path.read_text()
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"cannot read {what} file {path}: {exc}") from None
-    compile(source, str(path), "exec")  # SyntaxError is reported by the caller as the solution's fault or ours
+
+
+def check_syntax(source: str, path: Path) -> None:
+    """Compile without running; raises SyntaxError naming the line."""
+    compile(source, str(path), "exec")
 
 
 def load_module(path: Path, name: str) -> types.ModuleType:

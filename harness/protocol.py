@@ -45,11 +45,11 @@ class ChildGarbled(ChildFailed):
 
 
 def describe_exit(returncode: int) -> str:
-    """'killed by SIGSEGV (segmentation fault)' or 'exited with code 3'."""
+    """'was killed by SIGSEGV (segmentation fault)' or 'exited with code 3'."""
     if returncode < 0:
         sig = signal.Signals(-returncode)
         plain = signal.strsignal(sig) or sig.name
-        return f"killed by {sig.name} ({plain.lower()})"
+        return f"was killed by {sig.name} ({plain.lower()})"
     return f"exited with code {returncode}"
 
 

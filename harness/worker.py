@@ -120,6 +120,11 @@ def sync_weights(reference: torch.nn.Module, solution: torch.nn.Module) -> str:
     return how
 
 
+def _short(values: list[Any]) -> str:
+    text = repr(values)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def device_info(device: torch.device) -> dict[str, Any]:
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     return {"device": device.type, "device_name": name, "torch": torch.__version__,
@@ -240,7 +245,8 @@ def run_solution(link: Link, config: dict[str, Any]) -> None:
     except BaseException as exc:
         failure = classify(exc, "load_error", solution_path)
         if failure.status == "load_error":
-            failure.reason = f"ModelNew(*get_init_inputs()) failed: {failure.reason}"
+            failure.reason = (f"ModelNew(*get_init_inputs()) failed: {failure.reason} (get_init_inputs() gives "
+                              f"{_short(init)}; ModelNew must take the same arguments as Model)")
         raise failure from None
     del reference
     link.send(ok=True, weights=weights, extensions=[e.__dict__ for e in cache.extensions])

@@ -1,0 +1,82 @@
+"""Shared helpers: real grades of real files, in real child processes."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.config import TIMING_PROFILES, GradeConfig, Timeouts
+from harness.grade import grade
+from harness.verdict import Verdict
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+RELU_PROBLEM = ROOT / "problems" / "level1" / "19_ReLU.py"
+CONV_PROBLEM = ROOT / "problems" / "level1" / "56_conv_standard_2D__asymmetric_input__asymmetric_kernel.py"
+
+
+def pytest_collection_modifyitems(config, items):
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA GPU; run on the GPU machine")
+    for item in items:
+        if "cuda" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory) -> Path:
+    """One build cache for the session (KB_TEST_CACHE_DIR keeps it across runs)."""
+    kept = os.environ.get("KB_TEST_CACHE_DIR")
+    return Path(kept) if kept else tmp_path_factory.mktemp("extensions")
+
+
+@pytest.fixture
+def grade_file(cache_dir):
+    """grade(solution, problem) with the session cache, quick timing, and optional overrides."""
+
+    def run(solution: Path, problem: Path | None = RELU_PROBLEM, **overrides) -> Verdict:
+        settings = dict(device="cpu", trials=3, timing=TIMING_PROFILES["quick"], cache_dir=cache_dir)
+        settings.update(overrides)
+        return grade(solution, problem, GradeConfig(**settings))
+
+    return run
+
+
+@pytest.fixture
+def kb(cache_dir):
+    """Run the real `kb` command line; returns (exit code, stdout, stderr)."""
+
+    def run(*args: str, timeout: float = 900) -> tuple[int, str, str]:
+        env = dict(os.environ, KB_CACHE_DIR=str(cache_dir))
+        done = subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
+                              env=env, cwd=ROOT, timeout=timeout)
+        return done.returncode, done.stdout, done.stderr
+
+    return run
+
+
+def line_of(path: Path, marker: str) -> int:
+    """1-based line number of the first line of `path` containing `marker`."""
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if marker in line:
+            return number
+    raise AssertionError(f"{marker!r} not in {path}")
+
+
+def quick_timeouts(**seconds: float) -> Timeouts:
+    return Timeouts(**{**Timeouts().__dict__, **seconds})
+
+
+def parse_single_json(stdout: str) -> dict:
+    """The CLI promises exactly one JSON object on stdout."""
+    decoder = json.JSONDecoder()
+    value, end = decoder.raw_decode(stdout.strip())
+    assert stdout.strip()[end:].strip() == "", "more than one JSON value on stdout"
+    return value

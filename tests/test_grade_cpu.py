@@ -1,0 +1,139 @@
+"""End-to-end grades on the CPU: real builds, real child processes, real problems."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import FIXTURES, RELU_PROBLEM, ROOT, line_of, quick_timeouts
+from harness.verdict import Status
+
+CPU = FIXTURES / "cpu"
+
+
+def test_shipped_cpu_solution_passes_with_speedup(grade_file):
+    verdict = grade_file(ROOT / "solutions" / "level1" / "19_ReLU.py", problem=None)  # paired by path
+    assert verdict.status is Status.PASS, verdict.reason
+    assert verdict.problem == str(RELU_PROBLEM)
+    assert [t.passed for t in verdict.correctness.trials] == [True, True, True]
+    assert len({t.seed for t in verdict.correctness.trials}) == 3  # fresh inputs per trial
+    assert verdict.correctness.oracle == "float64"
+    assert verdict.ref_ms > 0 and verdict.sol_ms > 0
+    lo, hi = verdict.speedup_ci
+    assert lo <= verdict.speedup <= hi
+
+
+def test_compile_error_names_the_solution_line(grade_file):
+    verdict = grade_file(CPU / "compile_error.py")
+    assert verdict.status is Status.COMPILE_ERROR
+    line = line_of(CPU / "compile_error.py", "COMPILE-ERROR-HERE")
+    assert f"compile_error.py:{line}" in verdict.reason
+    assert "clamp_below_zero" in verdict.reason
+    assert verdict.status.exit_code == 1
+
+
+def test_missing_modelnew_is_a_load_error(grade_file):
+    verdict = grade_file(CPU / "no_modelnew.py")
+    assert verdict.status is Status.LOAD_ERROR
+    assert "defines no ModelNew" in verdict.reason
+
+
+def test_constructor_signature_mismatch_is_a_load_error(grade_file):
+    verdict = grade_file(CPU / "bad_signature.py")
+    assert verdict.status is Status.LOAD_ERROR
+    assert "ModelNew(*get_init_inputs()) failed" in verdict.reason and "negative_slope" in verdict.reason
+
+
+def test_syntax_error_names_the_line(grade_file, tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("import torch\n\nclass ModelNew(:\n    pass\n")
+    verdict = grade_file(broken)
+    assert verdict.status is Status.LOAD_ERROR
+    assert verdict.reason.startswith("broken.py:3: SyntaxError")
+
+
+def test_kernel_check_failure_is_a_runtime_error(grade_file):
+    verdict = grade_file(CPU / "runtime_error.py")
+    assert verdict.status is Status.RUNTIME_ERROR
+    assert "relu_strict: expected a float64 tensor" in verdict.reason
+
+
+def test_wrong_shape_names_both_shapes(grade_file):
+    verdict = grade_file(CPU / "wrong_shape.py")
+    assert verdict.status is Status.INCORRECT
+    assert "[16, 16383]" in verdict.reason and "[16, 16384]" in verdict.reason
+
+
+def test_wrong_values_name_error_budget_and_worst_element(grade_file):
+    verdict = grade_file(CPU / "wrong_values.py")
+    assert verdict.status is Status.INCORRECT
+    assert "relative error" in verdict.reason and "budget" in verdict.reason
+    assert "got -" in verdict.reason  # the leaky slope shows in the worst element
+    assert verdict.correctness.trials[0].rel_err > verdict.correctness.rel_budget
+
+
+def test_nan_output_is_incorrect(grade_file):
+    verdict = grade_file(CPU / "nan_output.py")
+    assert verdict.status is Status.INCORRECT
+    assert "NaN/inf" in verdict.reason and "first at [0, 0]" in verdict.reason
+
+
+def test_hang_times_out_and_the_grader_still_answers(grade_file):
+    verdict = grade_file(CPU / "hangs.py", timeouts=quick_timeouts(run=5))
+    assert verdict.status is Status.TIMEOUT
+    assert "timed out after 5 s while running trial 1" in verdict.reason
+    assert verdict.seconds < 60
+
+
+def test_segfault_is_a_crash_named_by_its_signal(grade_file):
+    verdict = grade_file(CPU / "segfault.py")
+    assert verdict.status is Status.CRASHED
+    assert "SIGSEGV" in verdict.reason and "running trial 1" in verdict.reason
+
+
+def test_exiting_early_is_a_crash(grade_file):
+    verdict = grade_file(CPU / "exits_early.py")
+    assert verdict.status is Status.CRASHED
+    assert "exited with code 0 while running trial 1" in verdict.reason
+
+
+def test_printing_garbage_changes_nothing(grade_file):
+    verdict = grade_file(CPU / "noisy.py")
+    assert verdict.status is Status.PASS, verdict.reason
+
+
+def test_bf16_computation_fails_a_float32_problem(grade_file):
+    verdict = grade_file(CPU / "bf16_relu.py")
+    assert verdict.status is Status.INCORRECT
+    trial = verdict.correctness.trials[0]
+    assert 1e-4 < trial.rel_err < 1e-2  # bf16 rounding: well above fp32's budget, far from garbage
+
+
+def test_zero_output_fails_where_every_true_value_is_below_1e_4(grade_file):
+    problem = FIXTURES / "problems" / "wide_softmax.py"
+    zeros = grade_file(FIXTURES / "softmax" / "zeros.py", problem=problem, time_solution=False)
+    assert zeros.status is Status.INCORRECT
+    assert zeros.correctness.trials[0].rel_err == pytest.approx(1.0)
+    honest = grade_file(FIXTURES / "softmax" / "exp_normalize.py", problem=problem, time_solution=False)
+    assert honest.status is Status.PASS, honest.reason
+
+
+@pytest.mark.parametrize("fixture, how", [("renamed.py", "order"), ("same_names.py", "name")])
+def test_reference_weights_are_loaded_by_name_or_order(grade_file, fixture, how):
+    verdict = grade_file(FIXTURES / "weights" / fixture, problem=FIXTURES / "problems" / "linear_relu.py",
+                         time_solution=False)
+    assert verdict.status is Status.PASS, verdict.reason  # its own initialisation would fail
+    assert verdict.correctness.weights.startswith(how)
+
+
+def test_cuda_solution_without_cuda_is_unsupported(grade_file):
+    verdict = grade_file(CPU / "needs_cuda.py")
+    assert verdict.status is Status.UNSUPPORTED
+    assert "needs CUDA" in verdict.reason
+    assert verdict.status.exit_code == 2
+
+
+def test_missing_problem_pairing_is_a_grader_error(grade_file, tmp_path):
+    loose = tmp_path / "loose.py"
+    loose.write_text("class ModelNew: pass\n")
+    verdict = grade_file(loose, problem=None)
+    assert verdict.status is Status.ERROR
+    assert "--problem" in verdict.reason

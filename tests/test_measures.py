@@ -1,0 +1,72 @@
+"""Error measures, the precision budget and the median interval, on real tensors."""
+from __future__ import annotations
+
+import math
+import random
+
+import torch
+
+from harness import tolerance
+from harness.compare import measure_error
+from harness.timing import median_ci
+
+
+def test_relative_error_of_a_known_perturbation():
+    oracle = torch.randn(1000, dtype=torch.float64)
+    out = (oracle * (1 + 1e-3)).float()
+    error = measure_error(out, oracle, out, "output 0")
+    assert error.problem == ""
+    assert math.isclose(error.rel_err, 1e-3, rel_tol=1e-3)
+
+
+def test_a_single_wrong_element_is_caught_elementwise_not_by_the_norm():
+    oracle = torch.randn(1_000_000, dtype=torch.float64)
+    out = oracle.float().clone()
+    out[123_456] += 0.05
+    error = measure_error(out, oracle, out, "output 0")
+    allowed = tolerance.budget("float32", 1e-8, 1e-7)
+    assert error.rel_err < allowed.rel  # spread over a million values, the norm barely moves
+    assert error.elem_err > allowed.elem
+    assert "[123456]" in error.worst
+
+
+def test_nan_where_the_oracle_is_finite_is_named():
+    oracle = torch.ones(4, 4, dtype=torch.float64)
+    out = oracle.float().clone()
+    out[2, 1] = float("nan")
+    error = measure_error(out, oracle, out, "output 0")
+    assert "1 NaN/inf values" in error.problem and "[2, 1]" in error.problem
+
+
+def test_shape_and_dtype_mismatches_are_problems_not_numbers():
+    oracle = torch.zeros(3, 5, dtype=torch.float64)
+    reference = torch.zeros(3, 5)
+    assert "shape [3, 4], expected [3, 5]" in measure_error(torch.zeros(3, 4), oracle, reference, "output 0").problem
+    assert "dtype float64, expected float32" in measure_error(oracle, oracle, reference, "output 0").problem
+
+
+def test_integer_outputs_must_match_exactly():
+    reference = torch.tensor([1, 2, 3])
+    assert measure_error(torch.tensor([1, 2, 3]), reference, reference, "o").problem == ""
+    assert "1 of 3 values differ" in measure_error(torch.tensor([1, 0, 3]), reference, reference, "o").problem
+
+
+def test_budget_follows_the_reference_above_the_dtype_floor():
+    tf32_conv = tolerance.budget("float32", 2.8e-4, 3e-3)
+    assert tf32_conv.rel == tolerance.REFERENCE_MULTIPLE * 2.8e-4
+    assert tolerance.within(8.4e-7, 1e-5, tf32_conv)      # an exact fp32 kernel
+    assert not tolerance.within(1e-2, 1e-2, tf32_conv)    # bf16 arithmetic
+    exact_fp32 = tolerance.budget("float32", 1e-7, 1e-6)
+    assert exact_fp32.rel == tolerance.DTYPE_FLOORS["float32"][0]
+    assert not tolerance.within(3e-4, 1e-3, exact_fp32)   # TF32 where PyTorch is exact
+
+
+def test_median_interval_contains_the_median_and_narrows_with_samples():
+    rng = random.Random(0)
+    few = [rng.gauss(1.0, 0.05) for _ in range(20)]
+    many = few + [rng.gauss(1.0, 0.05) for _ in range(2000)]
+    for samples in (few, many):
+        median, lo, hi = median_ci(samples)
+        assert lo <= median <= hi
+    assert (median_ci(many)[2] - median_ci(many)[1]) < (median_ci(few)[2] - median_ci(few)[1]) / 4
+    assert median_ci([3.0, 1.0, 2.0])[0] == 2.0
