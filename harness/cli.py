@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -119,11 +120,50 @@ def render(v: Verdict) -> str:
     return "\n".join(lines)
 
 
+def _build_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("build", help="compile solutions' extensions into the cache, in parallel",
+                       description="Compile the extensions of one or more solution files into the build cache "
+                                   "without grading them, several at a time. Later grades of these files "
+                                   "compile nothing.",
+                       epilog="example:\n  kb build solutions/level1/*.py --jobs 4",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("solutions", type=Path, nargs="+", help="solution files")
+    p.add_argument("--device", choices=["auto", "cuda", "cpu"], default="auto",
+                   help="target device (default auto); CUDA sources need cuda")
+    p.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 4),
+                   help="builds at a time (default: a quarter of the CPU cores; each build runs several "
+                        "compiler processes)")
+    p.add_argument("--cache-dir", type=Path, help="build cache (default $KB_CACHE_DIR or "
+                                                  "~/.cache/kb-grader/extensions)")
+    p.add_argument("--timeout-build", type=float, default=Timeouts().build, metavar="S",
+                   help=f"seconds per solution (default {Timeouts().build:g})")
+    p.set_defaults(handler=_build)
+
+
+def _build(args: argparse.Namespace) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .grade import build
+
+    config = GradeConfig(device=args.device, cache_dir=args.cache_dir,
+                         timeouts=Timeouts(build=args.timeout_build))
+    worst = 0
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for path, verdict in zip(args.solutions, pool.map(lambda p: build(p, config), args.solutions)):
+            word = "built" if verdict.passed else verdict.status.value
+            timing = ", ".join(f"{e.name} {'cached' if e.cached else f'{e.seconds:.1f} s'}"
+                               for e in (verdict.build.extensions if verdict.build else []))
+            print(f"{word:<14} {path}  {timing if verdict.passed else verdict.reason}")
+            worst = max(worst, verdict.status.exit_code)
+    return worst
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kb", description="Grade custom-kernel solutions to KernelBench-style "
                                                             "problems: build, check against a float64 oracle, time.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _grade_parser(sub)
+    _build_parser(sub)
     return parser
 
 

@@ -63,6 +63,31 @@ def grade(solution: Path, problem: Path | None = None, config: GradeConfig = Gra
     return verdict
 
 
+def build(solution: Path, config: GradeConfig = GradeConfig()) -> Verdict:
+    """Compile a solution's extensions into the cache without grading it, so later grades start warm.
+
+    The status is PASS when everything built; otherwise the status a grade would give.
+    """
+    started = time.monotonic()
+    verdict = Verdict(status=Status.ERROR, reason="", solution=str(solution), problem="")
+    try:
+        with _Workspace(config.log_dir) as workspace:
+            grading = _Grading(Path(solution), None, config, verdict, workspace)
+            try:
+                check_syntax(read_source(grading.solution, "solution"), grading.solution)
+            except BadInput as exc:
+                raise Stop(Status.ERROR, str(exc)) from None
+            except SyntaxError as exc:
+                raise Stop(Status.LOAD_ERROR, _syntax(exc)) from None
+            grading.device = config.device
+            grading.build(workspace.spawn("build", grading._solution_config(config.device)))
+            verdict.status, verdict.reason = Status.PASS, "built (not graded)"
+    except Stop as stop:
+        verdict.status, verdict.reason, verdict.detail = stop.status, stop.reason, stop.detail
+    verdict.seconds = round(time.monotonic() - started, 3)
+    return verdict
+
+
 def _pass_reason(verdict: Verdict) -> str:
     if verdict.speedup is None:
         return "correct on every trial (not timed)"

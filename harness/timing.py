@@ -22,6 +22,7 @@ from .verdict import Timing
 _perf_counter_ns = time.perf_counter_ns
 _monotonic = time.monotonic
 _cuda_synchronize = torch.cuda.synchronize
+_current_stream = torch.cuda.current_stream
 _EventBase = getattr(torch._C, "_CudaEventBase", None)
 _event_record = getattr(_EventBase, "record", None)
 _event_elapsed = getattr(_EventBase, "elapsed_time", None)
@@ -56,10 +57,12 @@ def _timed_call_cuda(fn: Callable[[], object], flush: Callable[[], object]) -> f
     start = torch.cuda.Event(enable_timing=True)
     end = torch.cuda.Event(enable_timing=True)
     flush()
-    _event_record(start)
+    _cuda_synchronize()  # the device is idle at the start mark: no work of fn's can overlap the flush
+    stream = _current_stream()
+    _event_record(start, stream)
     fn()
-    _cuda_synchronize()  # device-wide: a side stream cannot finish after the end mark
-    _event_record(end)
+    _cuda_synchronize()  # device-wide: work on any stream finishes before the end mark
+    _event_record(end, stream)
     _event_synchronize(end)
     return _event_elapsed(start, end)
 

@@ -125,7 +125,7 @@ def test_reference_weights_are_loaded_by_name_or_order(grade_file, fixture, how)
 
 
 def test_cuda_solution_without_cuda_is_unsupported(grade_file):
-    verdict = grade_file(CPU / "needs_cuda.py")
+    verdict = grade_file(FIXTURES / "cuda" / "relu_cuda.py")
     assert verdict.status is Status.UNSUPPORTED
     assert "needs CUDA" in verdict.reason
     assert verdict.status.exit_code == 2

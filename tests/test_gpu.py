@@ -1,0 +1,64 @@
+"""Grades on a CUDA GPU: the seed's convolution and the ways GPU code fails. Run on the GPU machine."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import CONV_PROBLEM, FIXTURES, ROOT, line_of, quick_timeouts
+from harness.verdict import Status
+
+pytestmark = pytest.mark.cuda
+CUDA = FIXTURES / "cuda"
+CONV_SOLUTION = ROOT / "solutions" / "level1" / CONV_PROBLEM.name
+
+
+def test_seed_conv_with_tensor_type_dispatch_is_a_compile_error_naming_the_line(grade_file):
+    fixture = CUDA / "conv_type_dispatch.py"
+    verdict = grade_file(fixture, problem=CONV_PROBLEM, device="cuda")
+    assert verdict.status is Status.COMPILE_ERROR
+    assert f"conv_type_dispatch.py:{line_of(fixture, 'input.type()')}" in verdict.reason
+    assert "DeprecatedTypeProperties" in verdict.reason
+
+
+def test_seed_conv_off_by_one_is_incorrect_naming_both_shapes(grade_file):
+    verdict = grade_file(CUDA / "conv_off_by_one.py", problem=CONV_PROBLEM, device="cuda")
+    assert verdict.status is Status.INCORRECT
+    assert "[8, 128, 509, 251]" in verdict.reason and "[8, 128, 508, 250]" in verdict.reason
+
+
+def test_seed_conv_direct_convolution_passes_slower_than_cudnn(grade_file):
+    verdict = grade_file(CONV_SOLUTION, problem=None, device="cuda", trials=5)
+    assert verdict.status is Status.PASS, verdict.reason
+    assert verdict.correctness.weights.startswith("name")
+    assert verdict.correctness.max_rel_err < 1e-5  # fp32 accumulation, no TF32
+    assert 0.001 < verdict.speedup < 0.2  # a naive direct convolution against cuDNN
+
+
+def test_side_stream_work_is_timed(grade_file):
+    plain = grade_file(CONV_SOLUTION, problem=None, device="cuda", trials=1)
+    side = grade_file(CUDA / "conv_side_stream.py", problem=CONV_PROBLEM, device="cuda", trials=1)
+    assert plain.status is side.status is Status.PASS, side.reason
+    assert side.sol_ms >= 0.95 * plain.sol_ms
+
+
+def test_cuda_relu_passes(grade_file):
+    verdict = grade_file(CUDA / "relu_cuda.py", device="cuda")
+    assert verdict.status is Status.PASS, verdict.reason
+    assert verdict.sol_timing.clock == "cuda-events"
+
+
+def test_illegal_memory_access_is_reported(grade_file):
+    verdict = grade_file(CUDA / "illegal_address.py", device="cuda")
+    assert verdict.status in (Status.RUNTIME_ERROR, Status.CRASHED)
+    assert "illegal memory access" in (verdict.reason + verdict.detail)
+
+
+def test_gpu_hang_times_out(grade_file):
+    verdict = grade_file(CUDA / "gpu_hang.py", device="cuda", timeouts=quick_timeouts(run=10))
+    assert verdict.status is Status.TIMEOUT
+    assert "running trial 1" in verdict.reason
+
+
+def test_cpu_extension_given_cuda_tensors_is_a_runtime_error(grade_file):
+    verdict = grade_file(ROOT / "solutions" / "level1" / "19_ReLU.py", problem=None, device="cuda")
+    assert verdict.status is Status.RUNTIME_ERROR
+    assert "expected a CPU tensor" in verdict.reason
