@@ -34,7 +34,7 @@ def grade_once(solution: Path, problem: Path, device: str, cache: Path) -> dict:
     compiling = sum(e["seconds"] for e in verdict["build"]["extensions"] if not e["cached"])
     timed = sum(verdict[t]["seconds"] for t in ("ref_timing", "sol_timing"))
     return {"wall": wall, "compile": compiling, "timed": timed, "overhead": wall - compiling - timed,
-            "speedup": verdict["speedup"], "device": verdict["device"]}
+            "speedup": verdict["speedup"], "device": verdict["device"], "stages": verdict["stages"]}
 
 
 def main() -> None:
@@ -44,6 +44,7 @@ def main() -> None:
     parser.add_argument("--problem", type=Path, default=ROOT / "problems" / "level1" / "19_ReLU.py")
     parser.add_argument("--regrades", type=int, default=3)
     args = parser.parse_args()
+    args.solution, args.problem = args.solution.resolve(), args.problem.resolve()
 
     with tempfile.TemporaryDirectory(prefix="kb-bench-cache-") as cache:
         rows = [("cold", grade_once(args.solution, args.problem, args.device, Path(cache)))]
@@ -54,6 +55,8 @@ def main() -> None:
     for label, r in rows:
         print(f"{label:<10} {r['wall']:>8.2f} {r['compile']:>10.2f} {r['timed']:>8.2f} {r['overhead']:>11.2f} "
               f"{r['speedup']:>8.3g}")
+    print("stage ends (s from start) of the last grade:",
+          ", ".join(f"{name} {end:.2f}" for name, end in rows[-1][1]["stages"].items()))
 
 
 if __name__ == "__main__":

@@ -27,10 +27,14 @@ class OutputSpec:
 class OutputError:
     """One output against its oracle. `problem` is set when no error number makes sense."""
 
-    rel_err: float = 0.0     # ||out - oracle|| / ||oracle||
+    rel_err: float = 0.0     # ||out - oracle|| / ||oracle||; inf where `problem` makes it meaningless
     elem_err: float = 0.0    # max |out - oracle| / (|oracle| + rms(oracle))
     worst: str = ""          # "[0, 5, 17, 3]: got 1.234, expected 1.301"
     problem: str = ""
+
+    @classmethod
+    def unmeasurable(cls, problem: str) -> "OutputError":
+        return cls(rel_err=float("inf"), elem_err=float("inf"), problem=problem)
 
 
 class NotATensor(Exception):
@@ -59,9 +63,9 @@ def measure_error(out: torch.Tensor, oracle: torch.Tensor, reference: torch.Tens
     expected = OutputSpec.of(reference)
     got = OutputSpec.of(out)
     if got.shape != expected.shape:
-        return OutputError(problem=f"{label} has shape {got.shape}, expected {expected.shape}")
+        return OutputError.unmeasurable(f"{label} has shape {got.shape}, expected {expected.shape}")
     if got.dtype != expected.dtype:
-        return OutputError(problem=f"{label} has dtype {got.dtype}, expected {expected.dtype}")
+        return OutputError.unmeasurable(f"{label} has dtype {got.dtype}, expected {expected.dtype}")
     if out.numel() == 0:
         return OutputError()
     if not (oracle.is_floating_point() or oracle.is_complex()):
@@ -81,9 +85,8 @@ def measure_error(out: torch.Tensor, oracle: torch.Tensor, reference: torch.Tens
     bad = finite & ~torch.isfinite(got64)
     if bool(bad.any()):
         first = int(bad.nonzero()[0])
-        return OutputError(rel_err=float("inf"), elem_err=float("inf"),
-                           problem=f"{label} has {int(bad.sum())} NaN/inf values where the reference is finite, "
-                                   f"first at {_index(first, out.shape)}")
+        return OutputError.unmeasurable(f"{label} has {int(bad.sum())} NaN/inf values where the reference is "
+                                        f"finite, first at {_index(first, out.shape)}")
     got64, want = got64[finite], want[finite]
     diff = (got64 - want).abs()
     scale = want.norm()

@@ -80,7 +80,7 @@ def build(solution: Path, config: GradeConfig = GradeConfig()) -> Verdict:
             except SyntaxError as exc:
                 raise Stop(Status.LOAD_ERROR, _syntax(exc)) from None
             grading.device = config.device
-            grading.build(workspace.spawn("build", grading._solution_config(config.device)))
+            grading.build(workspace.spawn("build", grading._solution_config()))
             verdict.status, verdict.reason = Status.PASS, "built (not graded)"
     except Stop as stop:
         verdict.status, verdict.reason, verdict.detail = stop.status, stop.reason, stop.detail
@@ -117,6 +117,8 @@ class _Workspace:
 
     def __exit__(self, *exc: object) -> None:
         for child in self.children:
+            child.kill(wait=False)  # all at once: CUDA teardowns overlap
+        for child in self.children:
             child.close()
         if not self.keep:
             shutil.rmtree(self.path, ignore_errors=True)
@@ -133,23 +135,32 @@ class _Grading:
         self.trial_seeds = [rng.randrange(2**31) for _ in range(config.trials)]
         self.timing_seed = rng.randrange(2**31)
         self.cache_dir = Path(config.cache_dir or default_cache_dir()).resolve()
+        self.started = time.monotonic()
         self.device = ""  # known once the reference process has started
 
     def run(self) -> None:
         self.locate()
+        # Three processes start at once; the solution's stays idle (no solution code) until told to load.
         reference = self.workspace.spawn("reference", {
             "problem": str(self.problem), "device": self.config.device, "weight_seed": self.weight_seed})
-        builder = self.workspace.spawn("build", self._solution_config(self.config.device))
+        builder = self.workspace.spawn("build", self._solution_config())
+        solution = self.workspace.spawn("solution", self._solution_config())
         self.start_reference(reference)
         reference.send(op="prepare", seeds=self.trial_seeds)
         self.build(builder)
         self.prepare(reference)
+        self._answer(solution, self.timeouts.load, "starting", "solution")
         if self.config.time_solution:
             self.verdict.ref_timing = self.time(reference, "reference")
-        solution = self.load_solution()
+            self._stage("time reference")
+        self.load_solution(solution)
         self.check_trials(solution, reference)
         if self.config.time_solution:
             self.verdict.sol_timing = self.time(solution, "solution")
+            self._stage("time solution")
+
+    def _stage(self, name: str) -> None:
+        self.verdict.stages[name] = round(time.monotonic() - self.started, 3)
 
     # -- stages ----------------------------------------------------------------------------------
 
@@ -172,10 +183,12 @@ class _Grading:
         hello = self._answer(reference, self.timeouts.load, "loading the problem", "reference")
         self.device = hello["device"]
         self.verdict.device = f"{hello['device']}: {hello['device_name']} (torch {hello['torch']})"
+        self._stage("start reference")
 
-    def _solution_config(self, device: str) -> dict[str, Any]:
-        return {"solution": str(self.solution.resolve()), "problem": str(self.problem), "device": device,
-                "cache_dir": str(self.cache_dir), "weight_seed": self.weight_seed}
+    def _solution_config(self) -> dict[str, Any]:
+        """The device as asked ('auto' resolves the same way in every process)."""
+        return {"solution": str(self.solution.resolve()), "problem": str(self.problem),
+                "device": self.config.device, "cache_dir": str(self.cache_dir), "weight_seed": self.weight_seed}
 
     def build(self, builder: Child) -> None:
         started = time.monotonic()
@@ -183,6 +196,7 @@ class _Grading:
         self.verdict.build = BuildReport(extensions=[Extension(**e) for e in answer["extensions"]],
                                          seconds=round(time.monotonic() - started, 3),
                                          cache_dir=str(self.cache_dir))
+        self._stage("build")
 
     def prepare(self, reference: Child) -> None:
         answer = self._answer(reference, self.timeouts.run * max(1, len(self.trial_seeds)),
@@ -192,6 +206,7 @@ class _Grading:
         self.verdict.correctness = CorrectnessReport(
             oracle=first["oracle"],
             outputs=[f"{o['dtype']}{o['shape']}" for o in first["outputs"]])
+        self._stage("oracle")
 
     def time(self, child: Child, whose: str) -> Timing:
         answer = self._answer_to(child, dict(op="time", seed=self.timing_seed,
@@ -199,13 +214,12 @@ class _Grading:
                                  self.timeouts.timing, f"timing the {whose}", whose)
         return _valid_timing(answer.get("timing"), whose)
 
-    def load_solution(self) -> Child:
-        solution = self.workspace.spawn("solution", self._solution_config(self.device))
-        answer = self._answer(solution, self.timeouts.load, "loading the solution and constructing ModelNew",
-                              "solution")
+    def load_solution(self, solution: Child) -> None:
+        answer = self._answer_to(solution, dict(op="load"), self.timeouts.load,
+                                 "loading the solution and constructing ModelNew", "solution")
         assert self.verdict.correctness is not None
         self.verdict.correctness.weights = str(answer.get("weights", ""))
-        return solution
+        self._stage("load solution")
 
     def check_trials(self, solution: Child, reference: Child) -> None:
         report = self.verdict.correctness
@@ -220,6 +234,7 @@ class _Grading:
             report.trials.append(trial)
             if not trial.passed:
                 raise Stop(Status.INCORRECT, f"trial {index + 1} of {len(self.trial_seeds)}: {trial.problem}")
+        self._stage("trials")
 
     # -- talking to children ---------------------------------------------------------------------
 

@@ -118,23 +118,18 @@ class Child:
             self.kill()
             return self.proc.wait()
 
-    def kill(self) -> None:
+    def kill(self, wait: bool = True) -> None:
         """Kill the child and everything it started (it leads its own session)."""
         if self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        self.proc.wait()
+        if wait:
+            self.proc.wait()
 
     def close(self) -> None:
-        """Ask politely, then kill: a finished child must not linger."""
-        if self.proc.poll() is None:
-            self.send(op="exit")
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
+        """Kill, reap, release the pipes: a finished child must not linger. It holds nothing worth saving."""
         self.kill()
         os.close(self._read_fd)
         if self.proc.stdin:
@@ -165,7 +160,4 @@ class Link:
 
     def commands(self):
         for line in self._commands:
-            message = json.loads(line)
-            if message.get("op") == "exit":
-                return
-            yield message
+            yield json.loads(line)

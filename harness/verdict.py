@@ -110,6 +110,7 @@ class Verdict:
     ref_timing: Timing | None = None
     sol_timing: Timing | None = None
     seconds: float = 0.0          # wall time of the whole grade
+    stages: dict[str, float] = field(default_factory=dict)  # seconds from the start to the end of each stage
     detail: str = ""              # longer evidence: compiler errors, traceback, the child's last stderr lines
     log_dir: str = ""             # where the children's stdout/stderr were kept, if anywhere
 

@@ -190,16 +190,16 @@ def _compare_trial(path: Path, oracle: list[torch.Tensor], reference: list[torch
     expected_bytes = sum(r.numel() * r.element_size() for r in reference)
     try:
         if path.stat().st_size > 2 * expected_bytes + (1 << 20):
-            return [compare.OutputError(problem="the solution's outputs are far larger than the reference's").__dict__]
+            return [compare.OutputError.unmeasurable("the solution's outputs are far larger than the reference's").__dict__]
         outputs = torch.load(path, map_location=device, weights_only=True)
     except Exception as exc:
-        return [compare.OutputError(problem=f"the solution's outputs could not be read: {exc}").__dict__]
+        return [compare.OutputError.unmeasurable(f"the solution's outputs could not be read: {exc}").__dict__]
     finally:
         path.unlink(missing_ok=True)
     if not isinstance(outputs, list) or not all(type(t) is torch.Tensor for t in outputs):
-        return [compare.OutputError(problem="the solution's outputs file is not a list of tensors").__dict__]
+        return [compare.OutputError.unmeasurable("the solution's outputs file is not a list of tensors").__dict__]
     if len(outputs) != len(reference):
-        return [compare.OutputError(problem=f"forward returned {len(outputs)} outputs, "
+        return [compare.OutputError.unmeasurable(f"forward returned {len(outputs)} outputs, "
                                             f"expected {len(reference)}").__dict__]
     return [compare.measure_error(out, o, r, f"output {i}").__dict__
             for i, (out, o, r) in enumerate(zip(outputs, oracle, reference))]
@@ -229,8 +229,14 @@ def run_build(link: Link, config: dict[str, Any]) -> None:
 
 def run_solution(link: Link, config: dict[str, Any]) -> None:
     device = resolve_device(config["device"])
+    if device.type == "cuda":
+        torch.empty(0, device=device)  # create the CUDA context now, before any solution code exists here
     solution_path = Path(config["solution"])
     problem = load_problem(Path(config["problem"]))
+    link.send(ok=True)  # warm and idle: the parent says when to load, never while the reference is timed
+    commands = link.commands()
+    if next(commands, {}).get("op") != "load":
+        return
     module, cache = _import_solution(config, device)
     if not hasattr(module, "ModelNew"):
         raise Failure("load_error", f"{solution_path.name} defines no ModelNew: add `class ModelNew(nn.Module)` "
@@ -251,7 +257,7 @@ def run_solution(link: Link, config: dict[str, Any]) -> None:
     del reference
     link.send(ok=True, weights=weights, extensions=[e.__dict__ for e in cache.extensions])
 
-    for message in link.commands():
+    for message in commands:
         try:
             with torch.no_grad():
                 inputs = make_inputs(problem, message["seed"], device)
