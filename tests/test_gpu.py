@@ -15,7 +15,8 @@ def test_seed_conv_with_tensor_type_dispatch_is_a_compile_error_naming_the_line(
     fixture = CUDA / "conv_type_dispatch.py"
     verdict = grade_file(fixture, problem=CONV_PROBLEM, device="cuda")
     assert verdict.status is Status.COMPILE_ERROR
-    assert f"conv_type_dispatch.py:{line_of(fixture, 'AT_DISPATCH_FLOATING_TYPES(input.type(), "conv2d_cuda"')}" in verdict.reason
+    line = line_of(fixture, 'AT_DISPATCH_FLOATING_TYPES(input.type(), "conv2d_cuda"')
+    assert f"conv_type_dispatch.py:{line}" in verdict.reason
     assert "DeprecatedTypeProperties" in verdict.reason
 
 
