@@ -53,6 +53,16 @@ def describe_exit(returncode: int) -> str:
     return f"exited with code {returncode}"
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: if the grader is killed outright, its children go too (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 class Child:
     """One worker process (see harness.worker) seen from the parent."""
 
@@ -65,6 +75,7 @@ class Child:
                 [sys.executable, "-c", _BOOT, str(HARNESS_ROOT), role, str(write_fd), json.dumps(config)],
                 stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
                 pass_fds=(write_fd,), cwd=workdir, env=env, start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         os.close(write_fd)
         self._read_fd = read_fd
