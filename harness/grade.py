@@ -21,10 +21,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import random
-import secrets
 import shutil
 import tempfile
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -50,17 +50,7 @@ class Stop(Exception):
 
 def grade(solution: Path, problem: Path | None = None, config: GradeConfig = GradeConfig()) -> Verdict:
     """Grade `solution`; never raises for anything the solution does."""
-    started = time.monotonic()
-    verdict = Verdict(status=Status.ERROR, reason="", solution=str(solution), problem=str(problem or ""))
-    try:
-        with _Workspace(config.log_dir) as workspace:
-            verdict.log_dir = str(workspace.path) if config.log_dir else ""
-            _Grading(Path(solution), problem, config, verdict, workspace).run()
-            verdict.status, verdict.reason = Status.PASS, _pass_reason(verdict)
-    except Stop as stop:
-        verdict.status, verdict.reason, verdict.detail = stop.status, stop.reason, stop.detail
-    verdict.seconds = round(time.monotonic() - started, 3)
-    return verdict
+    return _conduct(solution, problem, config, lambda grading: grading.run())
 
 
 def build(solution: Path, config: GradeConfig = GradeConfig()) -> Verdict:
@@ -68,22 +58,22 @@ def build(solution: Path, config: GradeConfig = GradeConfig()) -> Verdict:
 
     The status is PASS when everything built; otherwise the status a grade would give.
     """
+    return _conduct(solution, None, config, lambda grading: grading.build_only())
+
+
+def _conduct(solution: Path, problem: Path | None, config: GradeConfig, stages) -> Verdict:
+    """Run `stages` in a fresh workspace; a Stop anywhere becomes the verdict's status."""
     started = time.monotonic()
-    verdict = Verdict(status=Status.ERROR, reason="", solution=str(solution), problem="")
+    verdict = Verdict(status=Status.ERROR, reason="", solution=str(solution), problem=str(problem or ""))
     try:
         with _Workspace(config.log_dir) as workspace:
-            grading = _Grading(Path(solution), None, config, verdict, workspace)
-            try:
-                check_syntax(read_source(grading.solution, "solution"), grading.solution)
-            except BadInput as exc:
-                raise Stop(Status.ERROR, str(exc)) from None
-            except SyntaxError as exc:
-                raise Stop(Status.LOAD_ERROR, _syntax(exc)) from None
-            grading.device = config.device
-            grading.build(workspace.spawn("build", grading._solution_config()))
-            verdict.status, verdict.reason = Status.PASS, "built (not graded)"
+            verdict.log_dir = str(workspace.path) if config.log_dir else ""
+            stages(_Grading(Path(solution), problem, config, verdict, workspace))
     except Stop as stop:
         verdict.status, verdict.reason, verdict.detail = stop.status, stop.reason, stop.detail
+    except Exception as exc:  # a bug of ours: still one verdict, never a solution's pass
+        verdict.status, verdict.reason = Status.ERROR, f"internal grader error: {type(exc).__name__}: {exc}"
+        verdict.detail = traceback.format_exc()[-4000:]
     verdict.seconds = round(time.monotonic() - started, 3)
     return verdict
 
@@ -158,6 +148,13 @@ class _Grading:
         if self.config.time_solution:
             self.verdict.sol_timing = self.time(solution, "solution")
             self._stage("time solution")
+        self.verdict.status, self.verdict.reason = Status.PASS, _pass_reason(self.verdict)
+
+    def build_only(self) -> None:
+        self.check_solution(self.solution_source())
+        self.device = self.config.device
+        self.build(self.workspace.spawn("build", self._solution_config()))
+        self.verdict.status, self.verdict.reason = Status.PASS, "built (not graded)"
 
     def _stage(self, name: str) -> None:
         self.verdict.stages[name] = round(time.monotonic() - self.started, 3)
@@ -165,8 +162,8 @@ class _Grading:
     # -- stages ----------------------------------------------------------------------------------
 
     def locate(self) -> None:
+        source = self.solution_source()
         try:
-            solution_source = read_source(self.solution, "solution")
             self.problem = Path(self.problem).resolve() if self.problem else pair_problem(self.solution)
             self.verdict.problem = str(self.problem)
             check_syntax(read_source(self.problem, "problem"), self.problem)
@@ -174,8 +171,17 @@ class _Grading:
             raise Stop(Status.ERROR, str(exc)) from None
         except SyntaxError as exc:
             raise Stop(Status.ERROR, f"the problem file does not compile: {_syntax(exc)}") from None
+        self.check_solution(source)
+
+    def solution_source(self) -> str:
         try:
-            check_syntax(solution_source, self.solution)
+            return read_source(self.solution, "solution")
+        except BadInput as exc:
+            raise Stop(Status.ERROR, str(exc)) from None
+
+    def check_solution(self, source: str) -> None:
+        try:
+            check_syntax(source, self.solution)
         except SyntaxError as exc:
             raise Stop(Status.LOAD_ERROR, _syntax(exc)) from None
 

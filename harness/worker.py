@@ -178,7 +178,8 @@ def _prepare_trial(problem: Any, model: torch.nn.Module, model64: torch.nn.Modul
             except Exception:
                 oracle = None
         if oracle is None or len(oracle) != len(reference):
-            oracle, oracle_kind = [r.to(torch.float64) if r.is_floating_point() else r for r in reference], "reference"
+            oracle_kind = "reference"
+            oracle = [r.to(torch.float64) if r.is_floating_point() else r for r in reference]
     trials[index] = (oracle, reference)
     errors = [compare.measure_error(r, o, r, f"output {i}") for i, (r, o) in enumerate(zip(reference, oracle))]
     return {"outputs": [compare.OutputSpec.of(r).__dict__ for r in reference], "oracle": oracle_kind,
@@ -187,20 +188,23 @@ def _prepare_trial(problem: Any, model: torch.nn.Module, model64: torch.nn.Modul
 
 def _compare_trial(path: Path, oracle: list[torch.Tensor], reference: list[torch.Tensor],
                    device: torch.device) -> list[dict[str, Any]]:
+    """Measure the solution's saved outputs; the file is read as data only (weights_only)."""
+    def unusable(problem: str) -> list[dict[str, Any]]:
+        return [compare.OutputError.unmeasurable(problem).__dict__]
+
     expected_bytes = sum(r.numel() * r.element_size() for r in reference)
     try:
         if path.stat().st_size > 2 * expected_bytes + (1 << 20):
-            return [compare.OutputError.unmeasurable("the solution's outputs are far larger than the reference's").__dict__]
+            return unusable("the solution's outputs are far larger than the reference's")
         outputs = torch.load(path, map_location=device, weights_only=True)
     except Exception as exc:
-        return [compare.OutputError.unmeasurable(f"the solution's outputs could not be read: {exc}").__dict__]
+        return unusable(f"the solution's outputs could not be read: {exc}")
     finally:
         path.unlink(missing_ok=True)
     if not isinstance(outputs, list) or not all(type(t) is torch.Tensor for t in outputs):
-        return [compare.OutputError.unmeasurable("the solution's outputs file is not a list of tensors").__dict__]
+        return unusable("the solution's outputs file is not a list of tensors")
     if len(outputs) != len(reference):
-        return [compare.OutputError.unmeasurable(f"forward returned {len(outputs)} outputs, "
-                                            f"expected {len(reference)}").__dict__]
+        return unusable(f"forward returned {len(outputs)} outputs, expected {len(reference)}")
     return [compare.measure_error(out, o, r, f"output {i}").__dict__
             for i, (out, o, r) in enumerate(zip(outputs, oracle, reference))]
 

@@ -56,3 +56,12 @@ def test_help_teaches_statuses_and_examples(kb):
     assert code == 0
     for word in ("compile_error", "unsupported", "--problem", "--json", "examples:", "exit 2"):
         assert word in out
+
+
+def test_build_warms_the_cache_and_reports_failures(kb):
+    code, out, _ = kb("build", "solutions/level1/19_ReLU.py", "tests/fixtures/cpu/compile_error.py",
+                      "--device", "cpu", "--jobs", "2")
+    lines = out.splitlines()
+    assert code == 1
+    assert lines[0].startswith("built ") and "relu_cpu" in lines[0]
+    assert lines[1].startswith("compile_error ") and "compile_error.py:" in lines[1]
