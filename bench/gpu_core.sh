@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The issue-2 GPU record: the seed's conv graded three ways, the cuda-marked tests, and the
-# grade-overhead benchmark. Run from the repository root on a CUDA machine; logs go to $OUT
+# The GPU record: the seed's conv graded three ways, the cuda-marked tests (GPU cheats included),
+# and the grade-overhead benchmark. Run from the repository root on a CUDA machine; logs go to $OUT
 # (default ./gpu-out). Needs torch with CUDA, nvcc and ninja; no hydra, no network.
 set -uo pipefail
 OUT=${OUT:-gpu-out}
@@ -16,7 +16,7 @@ kb() { python3 -m harness.cli "$@"; }
 
 CONV=problems/level1/56_conv_standard_2D__asymmetric_input__asymmetric_kernel.py
 echo "== builds, in parallel" | tee "$OUT/build.txt"
-kb build --device cuda --jobs 6 solutions/level1/56_*.py tests/fixtures/cuda/*.py 2>&1 | tee -a "$OUT/build.txt"
+kb build --device cuda --jobs 6 solutions/level1/56_*.py tests/fixtures/cuda/*.py tests/adversarial/cuda/*.py 2>&1 | tee -a "$OUT/build.txt"
 
 echo "== the seed's conv, three ways" | tee "$OUT/conv.txt"
 for f in tests/fixtures/cuda/conv_type_dispatch.py tests/fixtures/cuda/conv_off_by_one.py solutions/level1/56_*.py; do
@@ -25,7 +25,7 @@ for f in tests/fixtures/cuda/conv_type_dispatch.py tests/fixtures/cuda/conv_off_
 done
 
 echo "== cuda tests" | tee "$OUT/pytest.txt"
-python3 -m pytest -m cuda tests/test_gpu.py -v -p no:cacheprovider 2>&1 | tee -a "$OUT/pytest.txt"
+python3 -m pytest -m cuda tests/test_gpu.py tests/adversarial/test_gpu_adversarial.py -v -p no:cacheprovider 2>&1 | tee -a "$OUT/pytest.txt"
 
 echo "== grade overhead" | tee "$OUT/bench.txt"
 python3 bench/grade_overhead.py --device cuda --solution tests/fixtures/cuda/relu_cuda.py 2>&1 | tee -a "$OUT/bench.txt"

@@ -89,8 +89,10 @@ def _as_list(sources: Any) -> list[str]:
 class ExtensionCache:
     """Cached stand-ins for torch.utils.cpp_extension.load_inline / load."""
 
-    def __init__(self, root: Path, solution_path: Path | None, cuda_available: bool):
+    def __init__(self, root: Path, solution_path: Path | None, cuda_available: bool,
+                 wrap: Callable[[Any], Any] = lambda module: module):
         self.root = Path(root)
+        self.wrap = wrap  # applied to every module handed to the solution (see guard.OwnCodeCounter)
         self.solution_path = solution_path
         self.cuda_available = cuda_available
         self.extensions: list[Extension] = []
@@ -149,10 +151,10 @@ class ExtensionCache:
                 if not (final / _OK_MARK).exists():
                     module = self._build_into(final, key, name, build)
                     self._record(name, key, cached=False, started=started)
-                    return module
+                    return self.wrap(module)
         module = _import_built(name, final, is_python_module)
         self._record(name, key, cached=True, started=started)
-        return module
+        return self.wrap(module)
 
     def _build_into(self, final: Path, key: str, name: str, build: Callable[[str], Any]) -> Any:
         """Build in a private directory, then rename it into place: readers never see half a build."""

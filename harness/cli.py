@@ -19,7 +19,10 @@ statuses (the verdict's `status`, a closed set):
   incorrect      wrong shape, dtype, values, or NaN/inf         exit 1
   timeout        a stage ran past its time limit                exit 1
   crashed        the solution's process died (signal, exit)     exit 1
-  rejected       matched, but broke a grading rule              exit 1
+  rejected       broke a grading rule: ran none of its own compiled
+                 code, changed a global switch, rebound a torch or
+                 clock function, aliased or modified inputs, left
+                 a thread running                               exit 1
   unsupported    needs a device this machine lacks              exit 2
   error          could not grade: bad arguments, missing file,
                  broken problem                                 exit 2
@@ -58,6 +61,9 @@ def _grade_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timing", choices=sorted(TIMING_PROFILES), default="default",
                    help="timing profile: quick, default or precise")
     p.add_argument("--no-timing", action="store_true", help="check correctness only")
+    p.add_argument("--allow-pure-torch", action="store_true",
+                   help="accept forward calls that run none of the solution's own compiled functions "
+                        "(default: rejected)")
     p.add_argument("--cache-dir", type=Path, help="extension build cache (default $KB_CACHE_DIR or "
                                                   "~/.cache/kb-grader/extensions)")
     p.add_argument("--log-dir", type=Path, help="keep each process's stdout/stderr under this folder")
@@ -77,7 +83,8 @@ def _grade(args: argparse.Namespace) -> int:
         return 2
     config = GradeConfig(
         device=args.device, trials=args.trials, seed=args.seed, timing=TIMING_PROFILES[args.timing],
-        time_solution=not args.no_timing, cache_dir=args.cache_dir, log_dir=args.log_dir,
+        time_solution=not args.no_timing, require_own_code=not args.allow_pure_torch,
+        cache_dir=args.cache_dir, log_dir=args.log_dir,
         timeouts=Timeouts(load=args.timeout_load, build=args.timeout_build, run=args.timeout_run,
                           timing=args.timeout_timing))
     if not args.json:

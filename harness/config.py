@@ -42,6 +42,7 @@ class GradeConfig:
     seed: int | None = None              # None: unpredictable seeds, drawn per grade
     timing: TimingProfile = field(default_factory=TimingProfile)
     time_solution: bool = True           # False: check correctness only
+    require_own_code: bool = True        # reject forward calls that run none of the solution's compiled code
     timeouts: Timeouts = field(default_factory=Timeouts)
     cache_dir: Path | None = None        # None: harness.buildcache.default_cache_dir()
     log_dir: Path | None = None          # None: children's logs are deleted after the grade

@@ -37,7 +37,7 @@ from .verdict import (BuildReport, CorrectnessReport, Extension, Status, Timing,
 
 # Statuses a solution's own process may report; anything else from it is a crash.
 _SOLUTION_STATUSES = {Status.COMPILE_ERROR, Status.LOAD_ERROR, Status.RUNTIME_ERROR, Status.INCORRECT,
-                      Status.UNSUPPORTED}
+                      Status.REJECTED, Status.UNSUPPORTED}
 
 
 class Stop(Exception):
@@ -193,8 +193,9 @@ class _Grading:
 
     def _solution_config(self) -> dict[str, Any]:
         """The device as asked ('auto' resolves the same way in every process)."""
-        return {"solution": str(self.solution.resolve()), "problem": str(self.problem),
-                "device": self.config.device, "cache_dir": str(self.cache_dir), "weight_seed": self.weight_seed}
+        return {"solution": str(self.solution.resolve()), "problem": str(self.problem) if self.problem else "",
+                "device": self.config.device, "cache_dir": str(self.cache_dir), "weight_seed": self.weight_seed,
+                "require_own_code": self.config.require_own_code}
 
     def build(self, builder: Child) -> None:
         started = time.monotonic()

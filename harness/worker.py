@@ -28,7 +28,7 @@ from typing import Any
 # Bound before any solution code can run: see timing.py.
 import torch
 
-from . import compare, timing
+from . import compare, guard, timing
 from .config import TimingProfile
 from .buildcache import CompileError, ExtensionCache, NeedsCuda
 from .problem import BadInput, load_module, load_problem
@@ -211,24 +211,40 @@ def _compare_trial(path: Path, oracle: list[torch.Tensor], reference: list[torch
 
 # --- build and solution ------------------------------------------------------------------------
 
-def _import_solution(config: dict[str, Any], device: torch.device) -> tuple[Any, ExtensionCache]:
+def _import_solution(config: dict[str, Any], device: torch.device,
+                     counter: guard.OwnCodeCounter | None = None) -> tuple[Any, ExtensionCache]:
     solution_path = Path(config["solution"])
-    cache = ExtensionCache(Path(config["cache_dir"]), solution_path, cuda_available=device.type == "cuda")
+    cache = ExtensionCache(Path(config["cache_dir"]), solution_path, cuda_available=device.type == "cuda",
+                           wrap=counter.wrap if counter else lambda module: module)
     cache.install()
     try:
         module = load_module(solution_path, "kb_solution")
     except BaseException as exc:  # SystemExit from the solution's top level too
         raise classify(exc, "load_error", solution_path) from None
     if cache.failures:  # a failed build the solution caught and worked around
-        error = cache.failures[0]
-        raise Failure("compile_error", error.reason, error.log)
+        raise Failure("compile_error", cache.failures[0].reason, cache.failures[0].log)
     return module, cache
 
 
 def run_build(link: Link, config: dict[str, Any]) -> None:
     device = resolve_device(config["device"])
-    _, cache = _import_solution(config, device)
+    module, cache = _import_solution(config, device)
+    if config.get("problem") and hasattr(module, "ModelNew"):
+        _construct_for_builds(module, Path(config["problem"]), config["weight_seed"], cache)
     link.send(ok=True, extensions=[e.__dict__ for e in cache.extensions])
+
+
+def _construct_for_builds(module: Any, problem_path: Path, seed: int, cache: ExtensionCache) -> None:
+    """Construct ModelNew once, for solutions that call load_inline in __init__; other failures wait for
+    the solution process, which reports them with their proper status."""
+    try:
+        module.ModelNew(*init_inputs(load_problem(problem_path), seed))
+    except (CompileError, NeedsCuda) as exc:
+        raise classify(exc, "load_error", None) from None
+    except BaseException:
+        pass
+    if cache.failures:
+        raise Failure("compile_error", cache.failures[0].reason, cache.failures[0].log)
 
 
 def run_solution(link: Link, config: dict[str, Any]) -> None:
@@ -241,7 +257,9 @@ def run_solution(link: Link, config: dict[str, Any]) -> None:
     commands = link.commands()
     if next(commands, {}).get("op") != "load":
         return
-    module, cache = _import_solution(config, device)
+    state = guard.StateSnapshot()
+    counter = guard.OwnCodeCounter()
+    module, cache = _import_solution(config, device, counter)
     if not hasattr(module, "ModelNew"):
         raise Failure("load_error", f"{solution_path.name} defines no ModelNew: add `class ModelNew(nn.Module)` "
                                     "taking the same constructor arguments as the problem's Model")
@@ -259,26 +277,37 @@ def run_solution(link: Link, config: dict[str, Any]) -> None:
                               f"{_short(init)}; ModelNew must take the same arguments as Model)")
         raise failure from None
     del reference
+    counter.watch_triton()
+    _keep_rules(state.check, "while loading")
     link.send(ok=True, weights=weights, extensions=[e.__dict__ for e in cache.extensions])
 
+    checker = guard.CallChecker(counter, require_own_code=config.get("require_own_code", True))
     for message in commands:
         try:
             with torch.no_grad():
                 inputs = make_inputs(problem, message["seed"], device)
                 if message["op"] == "run":
-                    outputs = compare.as_outputs(model(*inputs))
-                    if device.type == "cuda":
-                        torch.cuda.synchronize()
+                    outputs = compare.as_outputs(_keep_rules(checker.call, lambda: model(*inputs), inputs))
                     torch.save([t.detach().to("cpu", copy=True) for t in outputs], message["path"])
+                    _keep_rules(state.check, "during forward")
                     link.send(ok=True)
                 elif message["op"] == "time":
                     result = timing.measure(lambda: model(*inputs), device,
                                             TimingProfile(**message["profile"]))
+                    _keep_rules(state.check, "while being timed")
                     link.send(ok=True, timing=result.__dict__)
-        except compare.NotATensor as exc:
-            raise Failure("incorrect", f"forward's {exc}") from None
+        except Failure:
+            raise
         except BaseException as exc:
             raise classify(exc, "runtime_error", solution_path) from None
+
+
+def _keep_rules(check: Any, *args: Any) -> Any:
+    """Run a guard check; a broken rule ends the grade as `rejected`."""
+    try:
+        return check(*args)
+    except guard.Violation as violation:
+        raise Failure("rejected", str(violation)) from None
 
 
 ROLES = {"reference": run_reference, "build": run_build, "solution": run_solution}

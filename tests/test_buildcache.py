@@ -100,3 +100,9 @@ def test_a_build_killed_midway_blocks_nothing(tmp_path):
     verdict = parse_single_json(run.communicate(timeout=900)[0])
     assert verdict["status"] == "pass", verdict["reason"]
     assert not list(cache.glob("tmp-*"))  # the leftover was cleared, not waited on
+
+
+def test_extensions_built_in_the_constructor_are_built_by_the_build_stage(grade_file, tmp_path):
+    verdict = grade_file(CPU / "builds_in_init.py", cache_dir=tmp_path / "cache", time_solution=False)
+    assert verdict.status is Status.PASS, verdict.reason
+    assert [(e.name, e.cached) for e in verdict.build.extensions] == [("built_in_init", False)]

@@ -1,0 +1,205 @@
+"""Rules a solution must keep while it runs, checked inside the solution's process.
+
+These are tripwires, not walls: code in the same process could in principle undo them
+before a check. What no solution code can reach lives elsewhere: the oracle and the
+reference timing in the reference process, the verdict in the parent. Every rule here
+is cheap, catches a documented cheat family (../docs/threat-model.md), and never fires
+on an honest solution.
+
+Imported by the worker before any solution code, so the functions it uses are bound
+before they could be rebound.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import types
+from typing import Any, Callable
+
+import torch
+
+_equal = torch.equal
+_current_threads = threading.enumerate
+
+
+class Violation(Exception):
+    """A broken rule: the grade is `rejected` with this reason."""
+
+
+# --- global state ---------------------------------------------------------------------------------
+
+def _numeric_switches() -> dict[str, Any]:
+    """Process-wide settings that change numerics or speed."""
+    cuda_matmul = torch.backends.cuda.matmul
+    return {
+        "torch.backends.cuda.matmul.allow_tf32": cuda_matmul.allow_tf32,
+        "torch.backends.cuda.matmul.allow_fp16_reduced_precision_reduction":
+            cuda_matmul.allow_fp16_reduced_precision_reduction,
+        "torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction":
+            cuda_matmul.allow_bf16_reduced_precision_reduction,
+        "torch.backends.cudnn.allow_tf32": torch.backends.cudnn.allow_tf32,
+        "torch.backends.cudnn.benchmark": torch.backends.cudnn.benchmark,
+        "torch.backends.cudnn.deterministic": torch.backends.cudnn.deterministic,
+        "torch.backends.cudnn.enabled": torch.backends.cudnn.enabled,
+        "torch.get_float32_matmul_precision()": torch.get_float32_matmul_precision(),
+        "torch.get_default_dtype()": torch.get_default_dtype(),
+        "torch.get_num_threads()": torch.get_num_threads(),
+        "torch.are_deterministic_algorithms_enabled()": torch.are_deterministic_algorithms_enabled(),
+        "torch.is_autocast_enabled()": torch.is_autocast_enabled(),
+    }
+
+
+# Namespaces whose callables a solution has no business rebinding: the ops the reference and the
+# grader use, the clocks, the comparisons, the RNG.
+_WATCHED: dict[str, Any] = {
+    "torch": torch, "torch.nn.functional": torch.nn.functional, "torch.Tensor": torch.Tensor,
+    "torch.cuda": torch.cuda, "torch.cuda.Event": torch.cuda.Event, "torch.testing": torch.testing,
+    "torch.random": torch.random, "time": time, "threading": threading,
+}
+
+
+def _bindings() -> dict[str, int]:
+    """id() of every callable defined directly in the watched namespaces (no lazy imports triggered)."""
+    found = {}
+    for prefix, namespace in _WATCHED.items():
+        for name, value in list(vars(namespace).items()):
+            if callable(value) and not isinstance(value, types.ModuleType):
+                found[f"{prefix}.{name}"] = id(value)
+    return found
+
+
+class StateSnapshot:
+    """Numeric switches and function bindings, taken before the solution is imported."""
+
+    def __init__(self) -> None:
+        self.switches = _numeric_switches()
+        self.bindings = _bindings()
+
+    def check(self, when: str) -> None:
+        switches = _numeric_switches()
+        for name, before in self.switches.items():
+            if switches[name] != before:
+                raise Violation(f"the solution changed {name} from {before!r} to {switches[name]!r} {when}; "
+                                "process-wide switches change numerics or speed for everything, the "
+                                "reference included")
+        bindings = _bindings()
+        added_to_classes = [n for n in bindings if n not in self.bindings and isinstance(
+            _WATCHED[n.rsplit(".", 1)[0]], type)]
+        for name in [n for n, before in self.bindings.items() if bindings.get(n) != before] + added_to_classes:
+            raise Violation(f"the solution rebound {name} {when}; the grader's and PyTorch's functions "
+                            "must stay as they are")
+
+
+# --- provenance -----------------------------------------------------------------------------------
+
+class OwnCodeCounter:
+    """Counts completed calls into the solution's own compiled code: its extensions' functions and,
+    where the solution uses Triton, its Triton kernel launches."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.countable = True  # False once code arrives that cannot be counted: then nothing is required
+
+    def wrap(self, module: Any) -> Any:
+        """A stand-in for an extension module whose functions count their completed calls."""
+        if not isinstance(module, types.ModuleType):
+            self.countable = False  # load_library-style extensions: their torch.ops are not counted
+            return module
+        return _CountedModule(module, self)
+
+    def watch_triton(self) -> None:
+        """Count Triton launches, if the solution imported Triton (its kernels are its own code)."""
+        jit = sys.modules.get("triton.runtime.jit")
+        function = getattr(jit, "JITFunction", None)
+        if function is not None and not getattr(function.run, "_kb_counted", False):
+            function.run = self.counting(function.run)
+            function.run._kb_counted = True
+
+    def counting(self, function: Callable) -> Callable:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            result = function(*args, **kwargs)
+            self.calls += 1  # only calls that returned: a raising kernel with a fallback does not count
+            return result
+
+        counted.__name__ = getattr(function, "__name__", "function")
+        counted.__doc__ = getattr(function, "__doc__", None)
+        return counted
+
+
+class _CountedModule(types.ModuleType):
+    def __init__(self, module: types.ModuleType, counter: OwnCodeCounter):
+        super().__init__(module.__name__, module.__doc__)
+        self.__dict__["_module"] = module
+        self.__dict__["_counter"] = counter
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.__dict__["_module"], name)
+        if callable(value) and not isinstance(value, type):
+            return self.__dict__["_counter"].counting(value)
+        return value
+
+
+# --- one call -------------------------------------------------------------------------------------
+
+def _tensors(values: list[Any]) -> list[torch.Tensor]:
+    return [v for v in values if isinstance(v, torch.Tensor)]
+
+
+def _span(t: torch.Tensor) -> tuple[int, int]:
+    storage = t.untyped_storage()
+    return storage.data_ptr(), storage.data_ptr() + storage.nbytes()
+
+
+def _overlap(a: torch.Tensor, b: torch.Tensor) -> bool:
+    if a.device != b.device or a.untyped_storage().nbytes() == 0 or b.untyped_storage().nbytes() == 0:
+        return False
+    (a0, a1), (b0, b1) = _span(a), _span(b)
+    return a0 < b1 and b0 < a1
+
+
+class CallChecker:
+    """Checks each forward call: plain tensors out, owned memory, inputs untouched, own code run,
+    no Python thread left working."""
+
+    def __init__(self, counter: OwnCodeCounter, require_own_code: bool):
+        self.counter = counter
+        self.require_own_code = require_own_code
+        self.earlier: list[torch.Tensor] = []  # the previous call's outputs, kept alive on purpose
+
+    def call(self, forward: Callable[[], Any], inputs: list[Any]) -> Any:
+        originals = [t.clone() for t in _tensors(inputs)]
+        threads = set(_current_threads())
+        calls_before = self.counter.calls
+        result = forward()
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            torch.cuda.synchronize()
+        self._check(result, inputs, originals, threads, self.counter.calls - calls_before)
+        return result
+
+    def _check(self, result: Any, inputs: list[Any], originals: list[torch.Tensor], threads: set,
+               own_calls: int) -> None:
+        outputs = list(result) if isinstance(result, (tuple, list)) else [result]
+        for i, out in enumerate(outputs):
+            if type(out) is not torch.Tensor:
+                raise Violation(f"output {i} is a {type(out).__module__}.{type(out).__name__}, not a plain "
+                                "torch.Tensor; forward must return computed tensors")
+            for j, tensor in enumerate(_tensors(inputs)):
+                if _overlap(out, tensor):
+                    raise Violation(f"output {i} shares memory with input {j}; forward must write its "
+                                    "result to memory of its own")
+            for earlier in self.earlier:
+                if _overlap(out, earlier):
+                    raise Violation(f"output {i} shares memory with an output of the previous call, still "
+                                    "in use; every call must compute a fresh result")
+        for j, (tensor, original) in enumerate(zip(_tensors(inputs), originals)):
+            if not _equal(tensor, original):
+                raise Violation(f"forward modified input {j} in place; inputs must be left as they were given")
+        leftover = [t for t in _current_threads() if t not in threads and t.is_alive()]
+        if leftover:
+            raise Violation(f"forward left a thread running ({leftover[0].name}); all work must be done when "
+                            "forward returns")
+        if self.require_own_code and self.counter.countable and own_calls == 0:
+            raise Violation("forward ran none of the solution's own compiled functions (the call used only "
+                            "PyTorch or library code); a solution must run its own kernels on every call")
+        self.earlier = outputs
