@@ -159,8 +159,11 @@ def _overlap(a: torch.Tensor, b: torch.Tensor) -> bool:
 
 
 class CallChecker:
-    """Checks each forward call: plain tensors out, owned memory, inputs untouched, own code run,
-    no Python thread left working."""
+    """Checks each forward call: plain tensors out, not the previous call's memory, inputs untouched,
+    own code run, no Python thread left working.
+
+    An output may be a view of an input (some references return views); writing to an input is what
+    the rules forbid."""
 
     def __init__(self, counter: OwnCodeCounter, require_own_code: bool):
         self.counter = counter
@@ -184,10 +187,6 @@ class CallChecker:
             if type(out) is not torch.Tensor:
                 raise Violation(f"output {i} is a {type(out).__module__}.{type(out).__name__}, not a plain "
                                 "torch.Tensor; forward must return computed tensors")
-            for j, tensor in enumerate(_tensors(inputs)):
-                if _overlap(out, tensor):
-                    raise Violation(f"output {i} shares memory with input {j}; forward must write its "
-                                    "result to memory of its own")
             for earlier in self.earlier:
                 if _overlap(out, earlier):
                     raise Violation(f"output {i} shares memory with an output of the previous call, still "

@@ -251,7 +251,6 @@ def run_solution(link: Link, config: dict[str, Any]) -> None:
     device = resolve_device(config["device"])
     if device.type == "cuda":
         torch.empty(0, device=device)  # create the CUDA context now, before any solution code exists here
-    solution_path = Path(config["solution"])
     problem = load_problem(Path(config["problem"]))
     link.send(ok=True)  # warm and idle: the parent says when to load, never while the reference is timed
     commands = link.commands()
@@ -259,6 +258,24 @@ def run_solution(link: Link, config: dict[str, Any]) -> None:
         return
     state = guard.StateSnapshot()
     counter = guard.OwnCodeCounter()
+    model, weights, cache = _load_model_new(config, problem, device, counter)
+    counter.watch_triton()
+    _keep_rules(state.check, "while loading")
+    link.send(ok=True, weights=weights, extensions=[e.__dict__ for e in cache.extensions])
+    checker = guard.CallChecker(counter, require_own_code=config.get("require_own_code", True))
+    for message in commands:
+        try:
+            _serve(link, message, problem, model, device, state, checker)
+        except Failure:
+            raise
+        except BaseException as exc:
+            raise classify(exc, "runtime_error", Path(config["solution"])) from None
+
+
+def _load_model_new(config: dict[str, Any], problem: Any, device: torch.device,
+                    counter: guard.OwnCodeCounter) -> tuple[torch.nn.Module, str, ExtensionCache]:
+    """Import the solution, construct ModelNew beside a seeded Model, and give it Model's weights."""
+    solution_path = Path(config["solution"])
     module, cache = _import_solution(config, device, counter)
     if not hasattr(module, "ModelNew"):
         raise Failure("load_error", f"{solution_path.name} defines no ModelNew: add `class ModelNew(nn.Module)` "
@@ -266,40 +283,31 @@ def run_solution(link: Link, config: dict[str, Any]) -> None:
     seed = config["weight_seed"]
     init = init_inputs(problem, seed)
     try:
-        reference = construct(problem.Model, init, seed)
         model = construct(module.ModelNew, init, seed)
-        weights = sync_weights(reference, model)
-        model = model.to(device)
+        weights = sync_weights(construct(problem.Model, init, seed), model)
+        return model.to(device), weights, cache
     except BaseException as exc:
         failure = classify(exc, "load_error", solution_path)
         if failure.status == "load_error":
             failure.reason = (f"ModelNew(*get_init_inputs()) failed: {failure.reason} (get_init_inputs() gives "
                               f"{_short(init)}; ModelNew must take the same arguments as Model)")
         raise failure from None
-    del reference
-    counter.watch_triton()
-    _keep_rules(state.check, "while loading")
-    link.send(ok=True, weights=weights, extensions=[e.__dict__ for e in cache.extensions])
 
-    checker = guard.CallChecker(counter, require_own_code=config.get("require_own_code", True))
-    for message in commands:
-        try:
-            with torch.no_grad():
-                inputs = make_inputs(problem, message["seed"], device)
-                if message["op"] == "run":
-                    outputs = compare.as_outputs(_keep_rules(checker.call, lambda: model(*inputs), inputs))
-                    torch.save([t.detach().to("cpu", copy=True) for t in outputs], message["path"])
-                    _keep_rules(state.check, "during forward")
-                    link.send(ok=True)
-                elif message["op"] == "time":
-                    result = timing.measure(lambda: model(*inputs), device,
-                                            TimingProfile(**message["profile"]))
-                    _keep_rules(state.check, "while being timed")
-                    link.send(ok=True, timing=result.__dict__)
-        except Failure:
-            raise
-        except BaseException as exc:
-            raise classify(exc, "runtime_error", solution_path) from None
+
+def _serve(link: Link, message: dict[str, Any], problem: Any, model: torch.nn.Module, device: torch.device,
+           state: guard.StateSnapshot, checker: guard.CallChecker) -> None:
+    """One request: run a checked trial and save its outputs, or time the model."""
+    with torch.no_grad():
+        inputs = make_inputs(problem, message["seed"], device)
+        if message["op"] == "run":
+            outputs = compare.as_outputs(_keep_rules(checker.call, lambda: model(*inputs), inputs))
+            torch.save([t.detach().to("cpu", copy=True) for t in outputs], message["path"])
+            _keep_rules(state.check, "during forward")
+            link.send(ok=True)
+        elif message["op"] == "time":
+            result = timing.measure(lambda: model(*inputs), device, TimingProfile(**message["profile"]))
+            _keep_rules(state.check, "while being timed")
+            link.send(ok=True, timing=result.__dict__)
 
 
 def _keep_rules(check: Any, *args: Any) -> Any:

@@ -19,7 +19,7 @@ CHEATS = [
     ("passthrough.py", Status.REJECTED, "none of the solution's own compiled functions"),
     ("ghost_kernel.py", Status.REJECTED, "none of the solution's own compiled functions"),
     ("fallback.py", Status.REJECTED, "none of the solution's own compiled functions"),
-    ("inplace_input.py", Status.REJECTED, "shares memory with input 0"),
+    ("inplace_input.py", Status.REJECTED, "modified input 0 in place"),
     ("memoized.py", Status.REJECTED, "shares memory with an output of the previous call"),
     ("thread_deferral.py", Status.REJECTED, "left a thread running (deferred-relu)"),
     ("lazy_tensor.py", Status.REJECTED, "not a plain torch.Tensor"),
