@@ -165,12 +165,52 @@ def _build(args: argparse.Namespace) -> int:
     return worst
 
 
+def _report_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="summarise a results file, or compare two",
+                       description="Summarise a sweep's results (JSONL): per problem set and overall, the "
+                                   "share compiled and correct, fast_p for p in 0, 1, 1.5, 2 (a pair counts as "
+                                   "faster than p only when its speedup interval clears p), and the median and "
+                                   "geometric-mean speedup of the correct ones. With two files, what changed.",
+                       epilog="examples:\n  kb report results/results.jsonl\n"
+                              "  kb report before.jsonl after.jsonl",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("results", type=Path, help="results file written by kb-sweep")
+    p.add_argument("after", type=Path, nargs="?", help="a second results file to compare against the first")
+    p.add_argument("--out", type=Path, help="folder for report.md and report.csv (default: beside RESULTS)")
+    p.set_defaults(handler=_report)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from . import report
+    from .results import ResultStore
+
+    for path in (args.results, args.after):
+        if path is not None and not path.is_file():
+            print(f"kb report: {path} does not exist", file=sys.stderr)
+            return 2
+    records = list(ResultStore(args.results).records())
+    if args.after is not None:
+        for change, pairs in report.compare(records, ResultStore(args.after).records()).items():
+            print(f"{change} ({len(pairs)})")
+            print("\n".join(f"  {p}" for p in pairs))
+        return 0
+    rows = report.summarize(records)
+    print(report.as_text(rows))
+    out = args.out or args.results.parent
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.md").write_text(report.as_markdown(rows))
+    (out / "report.csv").write_text(report.as_csv(rows))
+    print(f"\nwrote {out / 'report.md'} and {out / 'report.csv'}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kb", description="Grade custom-kernel solutions to KernelBench-style "
                                                             "problems: build, check against a float64 oracle, time.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _grade_parser(sub)
     _build_parser(sub)
+    _report_parser(sub)
     return parser
 
 

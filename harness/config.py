@@ -46,3 +46,4 @@ class GradeConfig:
     timeouts: Timeouts = field(default_factory=Timeouts)
     cache_dir: Path | None = None        # None: harness.buildcache.default_cache_dir()
     log_dir: Path | None = None          # None: children's logs are deleted after the grade
+    visible_devices: str | None = None   # CUDA_VISIBLE_DEVICES for the children (a sweep pins each worker)

@@ -53,12 +53,13 @@ def grade(solution: Path, problem: Path | None = None, config: GradeConfig = Gra
     return _conduct(solution, problem, config, lambda grading: grading.run())
 
 
-def build(solution: Path, config: GradeConfig = GradeConfig()) -> Verdict:
+def build(solution: Path, config: GradeConfig = GradeConfig(), problem: Path | None = None) -> Verdict:
     """Compile a solution's extensions into the cache without grading it, so later grades start warm.
 
-    The status is PASS when everything built; otherwise the status a grade would give.
+    With `problem`, ModelNew is constructed too, for solutions that build in __init__. The status is
+    PASS when everything built; otherwise the status a grade would give.
     """
-    return _conduct(solution, None, config, lambda grading: grading.build_only())
+    return _conduct(solution, problem, config, lambda grading: grading.build_only())
 
 
 def _conduct(solution: Path, problem: Path | None, config: GradeConfig, stages) -> Verdict:
@@ -66,7 +67,7 @@ def _conduct(solution: Path, problem: Path | None, config: GradeConfig, stages) 
     started = time.monotonic()
     verdict = Verdict(status=Status.ERROR, reason="", solution=str(solution), problem=str(problem or ""))
     try:
-        with _Workspace(config.log_dir) as workspace:
+        with _Workspace(config.log_dir, config.visible_devices) as workspace:
             verdict.log_dir = str(workspace.path) if config.log_dir else ""
             stages(_Grading(Path(solution), problem, config, verdict, workspace))
     except Stop as stop:
@@ -87,7 +88,8 @@ def _pass_reason(verdict: Verdict) -> str:
 class _Workspace:
     """A private working directory for the children, and the children themselves: all gone on exit."""
 
-    def __init__(self, keep_in: Path | None):
+    def __init__(self, keep_in: Path | None, visible_devices: str | None):
+        self.visible_devices = visible_devices
         if keep_in is not None:
             keep_in.mkdir(parents=True, exist_ok=True)
             self.path = Path(tempfile.mkdtemp(prefix=time.strftime("grade-%Y%m%d-%H%M%S-"), dir=keep_in))
@@ -98,6 +100,8 @@ class _Workspace:
 
     def spawn(self, role: str, config: dict[str, Any]) -> Child:
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
+        if self.visible_devices is not None:
+            env["CUDA_VISIBLE_DEVICES"] = self.visible_devices
         child = Child(role, config, self.path, env)
         self.children.append(child)
         return child

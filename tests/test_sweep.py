@@ -1,0 +1,97 @@
+"""Sweeps with kb-sweep (Hydra), resumable results, and kb report — on the CPU, real processes."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import FIXTURES, ROOT
+from harness import report
+from harness.config import TIMING_PROFILES, GradeConfig
+from harness.results import ResultStore, find_pairs
+from harness.sweep import sweep
+
+SMOKE_IDS = ["level1/19_ReLU", "level1/23_Softmax"]
+
+
+def kb_sweep(tmp: Path, cache: Path, *overrides: str, multirun: bool = False) -> subprocess.Popen:
+    """The installed console script, from the repository root, writing only under `tmp`."""
+    script = Path(sys.executable).with_name("kb-sweep")
+    settings = {"device": "cpu", "timing": "quick", "trials": "2", "results": f"{tmp}/results.jsonl",
+                "cache_dir": str(cache), "hydra.run.dir": f"{tmp}/hydra", "hydra.sweep.dir": f"{tmp}/hydra-m"}
+    settings.update(override.split("=", 1) for override in overrides)
+    return subprocess.Popen([str(script), *(["-m"] if multirun else []), *(f"{k}={v}" for k, v in settings.items())],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_killed_sweep_resumes_without_regrading_or_losing_anything(tmp_path, cache_dir):
+    results = tmp_path / "results.jsonl"
+    first = kb_sweep(tmp_path, cache_dir)
+    deadline = time.monotonic() + 600
+    while not (results.exists() and results.read_text().count("\n") >= 1) and time.monotonic() < deadline:
+        assert first.poll() is None, first.communicate()[0]
+        time.sleep(0.1)
+    os.killpg(first.pid, signal.SIGKILL)  # midway: one pair recorded, the other being graded
+    first.wait()
+    kept = lines(results)
+    assert len(kept) == 1
+
+    second = kb_sweep(tmp_path, cache_dir)
+    out = second.communicate(timeout=600)[0]
+    assert second.returncode == 0, out
+    assert "2 pairs, 1 already graded, 1 graded now" in out
+    records = lines(results)
+    assert sorted(r["id"] for r in records) == SMOKE_IDS  # each pair exactly once
+    assert records[0] == kept[0]  # the finished record was neither regraded nor rewritten
+    assert all(r["verdict"]["status"] == "pass" for r in records)
+
+    third = kb_sweep(tmp_path, cache_dir)
+    assert "2 already graded, 0 graded now" in third.communicate(timeout=600)[0]
+
+    done = subprocess.run([sys.executable, "-m", "harness.cli", "report", str(results)], capture_output=True,
+                          text=True, cwd=ROOT)
+    assert done.returncode == 0
+    assert done.stdout.splitlines()[1].split()[:4] == ["level1", "2", "100.0", "100.0"]
+    assert (tmp_path / "report.md").read_text().startswith("| set | pairs |")
+    assert "fast_1.5 %" in (tmp_path / "report.csv").read_text()
+
+
+def test_multirun_sweeps_each_setting(tmp_path, cache_dir):
+    run = kb_sweep(tmp_path, cache_dir, "timing=quick,default", "problems.names=[19_ReLU]", multirun=True)
+    out = run.communicate(timeout=600)[0]
+    assert run.returncode == 0, out
+    records = lines(tmp_path / "results.jsonl")
+    assert [r["id"] for r in records] == ["level1/19_ReLU"] * 2
+    assert records[0]["key"] != records[1]["key"]  # the timing profile is part of the key
+
+
+def test_report_compare_names_a_newly_broken_pair(tmp_path, cache_dir):
+    config = GradeConfig(device="cpu", trials=2, timing=TIMING_PROFILES["quick"], cache_dir=cache_dir)
+    pairs = find_pairs(ROOT / "solutions", ROOT / "problems", names=["19_ReLU"])
+    before = ResultStore(tmp_path / "before.jsonl")
+    sweep(pairs, config, before)
+
+    broken = tmp_path / "solutions" / "level1"
+    broken.mkdir(parents=True)
+    shutil.copy(FIXTURES / "cpu" / "wrong_shape.py", broken / "19_ReLU.py")
+    shutil.copy(FIXTURES / "cpu" / "faulty_ops.cpp", broken)
+    after = ResultStore(tmp_path / "after.jsonl")
+    summary = sweep(find_pairs(tmp_path / "solutions", ROOT / "problems"), config, after)
+    assert (summary.graded, summary.passed) == (1, 0)
+
+    changes = report.compare(before.records(), after.records())
+    assert len(changes["newly broken"]) == 1
+    assert changes["newly broken"][0].startswith("level1/19_ReLU: incorrect: trial 1")
+    assert changes["newly fixed"] == [] and changes["faster"] == []
+    rows = report.summarize(after.records())
+    assert (rows[-1].group, rows[-1].correct, rows[-1].fast[0.0]) == ("overall", 0.0, 0.0)
