@@ -75,6 +75,25 @@ def test_multirun_sweeps_each_setting(tmp_path, cache_dir):
     assert records[0]["key"] != records[1]["key"]  # the timing profile is part of the key
 
 
+def test_submitit_local_launcher_runs_the_sweep_jobs(tmp_path, cache_dir):
+    run = kb_sweep(tmp_path, cache_dir, "hydra/launcher=submitit_local", "timing=quick,default",
+                   "problems.names=[19_ReLU]", multirun=True)
+    out = run.communicate(timeout=900)[0]
+    assert run.returncode == 0, out
+    assert "Submitit 'local' sweep output dir" in out
+    records = lines(tmp_path / "results.jsonl")
+    assert sorted(r["verdict"]["status"] for r in records) == ["pass", "pass"]
+
+
+def test_slurm_launcher_config_composes():
+    script = Path(sys.executable).with_name("kb-sweep")
+    done = subprocess.run([str(script), "--cfg", "hydra", "hydra/launcher=slurm", "hydra.launcher.partition=gpu"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "_target_: hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher" in done.stdout
+    assert "gpus_per_node: 8" in done.stdout and "partition: gpu" in done.stdout
+
+
 def test_report_compare_names_a_newly_broken_pair(tmp_path, cache_dir):
     config = GradeConfig(device="cpu", trials=2, timing=TIMING_PROFILES["quick"], cache_dir=cache_dir)
     pairs = find_pairs(ROOT / "solutions", ROOT / "problems", names=["19_ReLU"])
