@@ -176,7 +176,8 @@ def _report_parser(sub: argparse._SubParsersAction) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("results", type=Path, help="results file written by kb-sweep")
     p.add_argument("after", type=Path, nargs="?", help="a second results file to compare against the first")
-    p.add_argument("--out", type=Path, help="folder for report.md and report.csv (default: beside RESULTS)")
+    p.add_argument("--out", type=Path, help="folder for report.md, report.csv and report.png (the PNG needs "
+                                            "matplotlib; default: beside RESULTS)")
     p.set_defaults(handler=_report)
 
 
@@ -200,7 +201,12 @@ def _report(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.md").write_text(report.as_markdown(rows))
     (out / "report.csv").write_text(report.as_csv(rows))
-    print(f"\nwrote {out / 'report.md'} and {out / 'report.csv'}", file=sys.stderr)
+    written = [out / "report.md", out / "report.csv"]
+    if report.plot(records, out / "report.png"):
+        written.append(out / "report.png")
+    else:
+        print("(no plot: install matplotlib, e.g. pip install -e '.[plot]')", file=sys.stderr)
+    print(f"\nwrote {', '.join(map(str, written))}", file=sys.stderr)
     return 0
 
 

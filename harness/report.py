@@ -11,6 +11,7 @@ import io
 import math
 import statistics
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterable
 
 FAST_P = (0.0, 1.0, 1.5, 2.0)
@@ -98,6 +99,38 @@ def as_csv(rows: list[Row]) -> str:
     writer.writerow(_HEADER)
     writer.writerows(_cells(r) for r in rows)
     return out.getvalue()
+
+
+def plot(records: Iterable[dict[str, Any]], path: Path) -> bool:
+    """A PNG of the speedups of correct pairs per set (log scale); False where matplotlib is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    groups: dict[str, list[float]] = {}
+    for record in latest(records).values():
+        verdict = record["verdict"]
+        if verdict["passed"] and verdict.get("speedup"):
+            groups.setdefault(record["set"], []).append(verdict["speedup"])
+    names = sorted(groups)
+    figure, axes = plt.subplots(figsize=(max(5.0, 1.6 * len(names) + 2), 4))
+    for i, name in enumerate(names):
+        values = sorted(groups[name])
+        axes.scatter([i + 1] * len(values), values, alpha=0.6, s=18)
+        axes.hlines(statistics.median(values), i + 0.7, i + 1.3, colors="black")
+    axes.axhline(1.0, color="grey", linestyle="--", linewidth=1)
+    axes.set_yscale("log")
+    axes.set_xticks(range(1, len(names) + 1), names)
+    axes.set_xlim(0.4, len(names) + 0.6)
+    axes.set_ylabel("speedup over PyTorch (correct pairs)")
+    axes.set_title("speedup per set (bar: median, dashed: 1x)", fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return True
 
 
 def compare(before: Iterable[dict[str, Any]], after: Iterable[dict[str, Any]]) -> dict[str, list[str]]:

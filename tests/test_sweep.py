@@ -64,6 +64,7 @@ def test_killed_sweep_resumes_without_regrading_or_losing_anything(tmp_path, cac
     assert done.stdout.splitlines()[1].split()[:4] == ["level1", "2", "100.0", "100.0"]
     assert (tmp_path / "report.md").read_text().startswith("| set | pairs |")
     assert "fast_1.5 %" in (tmp_path / "report.csv").read_text()
+    assert (tmp_path / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_multirun_sweeps_each_setting(tmp_path, cache_dir):
