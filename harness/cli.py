@@ -94,9 +94,18 @@ def _grade(args: argparse.Namespace) -> int:
     return verdict.status.exit_code
 
 
+def _shown(path: str) -> str:
+    """Paths under the current folder, relative to it; others as they are."""
+    if not path:
+        return path
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
 def render(v: Verdict) -> str:
     """The human summary."""
-    lines = [f"{v.status.value.upper()}  {v.reason}", f"  solution  {v.solution}", f"  problem   {v.problem}"]
+    lines = [f"{v.status.value.upper()}  {v.reason}", f"  solution  {_shown(v.solution)}",
+             f"  problem   {_shown(v.problem)}"]
     if v.device:
         lines.append(f"  device    {v.device}")
     if v.build is not None:
