@@ -34,6 +34,7 @@ CACHE_ENV = "KB_CACHE_DIR"
 _OK_MARK = "kb-complete.json"
 # Arguments that say where or how loudly to build, not what to build.
 _NOT_IN_KEY = {"build_directory", "verbose", "keep_intermediates"}
+_SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".cu", ".h", ".hh", ".hpp", ".cuh", ".inl")
 
 
 def default_cache_dir() -> Path:
@@ -121,8 +122,11 @@ class ExtensionCache:
 
     def load(self, name: str, sources: Any, **kwargs: Any) -> Any:
         paths = [os.path.abspath(p) for p in _as_list(sources)]
+        # The sources and every header-or-source file beside them: an edited header must rebuild.
+        beside = {os.path.join(d, f) for d in {os.path.dirname(p) for p in paths} for f in os.listdir(d)
+                  if f.endswith(_SOURCE_SUFFIXES)}
         content = {}
-        for p in paths:
+        for p in sorted(set(paths) | beside):
             with open(p, "rb") as f:
                 content[p] = hashlib.sha256(f.read()).hexdigest()
         with_cuda = any(p.endswith((".cu", ".cuh")) for p in paths) or bool(kwargs.get("with_cuda"))

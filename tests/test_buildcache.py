@@ -106,3 +106,35 @@ def test_extensions_built_in_the_constructor_are_built_by_the_build_stage(grade_
     verdict = grade_file(CPU / "builds_in_init.py", cache_dir=tmp_path / "cache", time_solution=False)
     assert verdict.status is Status.PASS, verdict.reason
     assert [(e.name, e.cached) for e in verdict.build.extensions] == [("built_in_init", False)]
+
+
+def test_load_rebuilds_when_a_header_beside_the_sources_changes(grade_file, tmp_path):
+    folder = tmp_path / "solution"
+    folder.mkdir()
+    (folder / "slope.h").write_text("#pragma once\nconstexpr float kSlope = 0.0f;\n")
+    (folder / "relu.cpp").write_text(textwrap.dedent("""
+        #include <torch/extension.h>
+        #include "slope.h"
+        torch::Tensor relu(torch::Tensor x) { return torch::where(x > 0, x, x * kSlope); }
+        PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) { m.def("relu", &relu); }
+        """))
+    (folder / "solution.py").write_text(textwrap.dedent("""
+        from pathlib import Path
+
+        import torch.nn as nn
+        from torch.utils.cpp_extension import load
+
+        ops = load("header_relu", [str(Path(__file__).with_name("relu.cpp"))])
+
+
+        class ModelNew(nn.Module):
+            def forward(self, x):
+                return ops.relu(x)
+        """))
+    cache = tmp_path / "cache"
+    first = grade_file(folder / "solution.py", cache_dir=cache, time_solution=False)
+    assert first.status is Status.PASS, first.reason
+    (folder / "slope.h").write_text("#pragma once\nconstexpr float kSlope = 0.5f;\n")  # now wrong for ReLU
+    second = grade_file(folder / "solution.py", cache_dir=cache, time_solution=False)
+    assert second.status is Status.INCORRECT, second.reason
+    assert second.build.compiled_anything
