@@ -197,7 +197,8 @@ class _Grading:
 
     def _solution_config(self) -> dict[str, Any]:
         """The device as asked ('auto' resolves the same way in every process)."""
-        return {"solution": str(self.solution.resolve()), "problem": str(self.problem) if self.problem else "",
+        return {"solution": str(self.solution.resolve()),
+                "problem": str(Path(self.problem).resolve()) if self.problem else "",
                 "device": self.config.device, "cache_dir": str(self.cache_dir), "weight_seed": self.weight_seed,
                 "require_own_code": self.config.require_own_code}
 

@@ -158,6 +158,15 @@ def _overlap(a: torch.Tensor, b: torch.Tensor) -> bool:
     return a0 < b1 and b0 < a1
 
 
+def _unchanged(tensor: torch.Tensor, original: torch.Tensor) -> bool:
+    """Equal to its copy, NaN where the copy has NaN (torch.equal calls NaN unequal to itself)."""
+    if _equal(tensor, original):
+        return True
+    if not tensor.is_floating_point() or tensor.shape != original.shape:
+        return False
+    return bool(((tensor == original) | (tensor.isnan() & original.isnan())).all())
+
+
 class CallChecker:
     """Checks each forward call: plain tensors out, not the previous call's memory, inputs untouched,
     own code run, no Python thread left working.
@@ -192,7 +201,7 @@ class CallChecker:
                     raise Violation(f"output {i} shares memory with an output of the previous call, still "
                                     "in use; every call must compute a fresh result")
         for j, (tensor, original) in enumerate(zip(_tensors(inputs), originals)):
-            if not _equal(tensor, original):
+            if not _unchanged(tensor, original):
                 raise Violation(f"forward modified input {j} in place; inputs must be left as they were given")
         leftover = [t for t in _current_threads() if t not in threads and t.is_alive()]
         if leftover:

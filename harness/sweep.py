@@ -44,7 +44,7 @@ def device_slots(config: GradeConfig) -> list[str | None]:
 def _count_gpus() -> int:
     """Counted without importing torch into the parent."""
     try:
-        return len([d for d in os.listdir("/proc/driver/nvidia/gpus")])
+        return len(os.listdir("/proc/driver/nvidia/gpus"))
     except OSError:
         return 0
 

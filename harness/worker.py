@@ -221,9 +221,14 @@ def _import_solution(config: dict[str, Any], device: torch.device,
         module = load_module(solution_path, "kb_solution")
     except BaseException as exc:  # SystemExit from the solution's top level too
         raise classify(exc, "load_error", solution_path) from None
-    if cache.failures:  # a failed build the solution caught and worked around
-        raise Failure("compile_error", cache.failures[0].reason, cache.failures[0].log)
+    _no_caught_build_failure(cache)
     return module, cache
+
+
+def _no_caught_build_failure(cache: ExtensionCache) -> None:
+    """A build that failed is a compile_error even if the solution caught it and carried on."""
+    if cache.failures:
+        raise classify(cache.failures[0], "compile_error", None)
 
 
 def run_build(link: Link, config: dict[str, Any]) -> None:
@@ -243,8 +248,7 @@ def _construct_for_builds(module: Any, problem_path: Path, seed: int, cache: Ext
         raise classify(exc, "load_error", None) from None
     except BaseException:
         pass
-    if cache.failures:
-        raise Failure("compile_error", cache.failures[0].reason, cache.failures[0].log)
+    _no_caught_build_failure(cache)
 
 
 def run_solution(link: Link, config: dict[str, Any]) -> None:

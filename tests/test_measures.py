@@ -70,3 +70,17 @@ def test_median_interval_contains_the_median_and_narrows_with_samples():
         assert lo <= median <= hi
     assert (median_ci(many)[2] - median_ci(many)[1]) < (median_ci(few)[2] - median_ci(few)[1]) / 4
     assert median_ci([3.0, 1.0, 2.0])[0] == 2.0
+
+
+def test_an_untouched_input_holding_nan_counts_as_unchanged():
+    from harness.guard import CallChecker, OwnCodeCounter, Violation
+
+    x = torch.tensor([1.0, float("nan"), -2.0])
+    checker = CallChecker(OwnCodeCounter(), require_own_code=False)
+    checker.call(lambda: torch.relu(x), [x])  # reads x, leaves it as it was: no violation
+    try:
+        checker.call(lambda: x.mul_(2), [x])
+    except Violation as violation:
+        assert "modified input 0 in place" in str(violation)
+    else:
+        raise AssertionError("an input written in place went unnoticed")
