@@ -62,9 +62,36 @@ def load_module(path: Path, name: str) -> types.ModuleType:
     return module
 
 
-def load_problem(path: Path) -> types.ModuleType:
+SMALL_SIZES = "SMALL_SIZES"
+
+
+def load_problem(path: Path, sizes: str | dict[str, int] | None = None) -> types.ModuleType:
+    """Import a problem; `sizes` resizes it (see `resize`)."""
     module = load_module(path, "kb_problem")
     missing = [n for n in ("Model", "get_inputs", "get_init_inputs") if not hasattr(module, n)]
     if missing:
         raise BadInput(f"problem file {path} does not define {', '.join(missing)}")
+    if sizes:
+        resize(module, sizes, path)
     return module
+
+
+def resize(module: types.ModuleType, sizes: str | dict[str, int], path: Path) -> dict[str, int]:
+    """Set the problem's module-level size constants, which get_inputs/get_init_inputs read at call time.
+
+    `sizes` is a dict of constants, or "small": the problem's own `SMALL_SIZES` dict, a small valid
+    instance with odd sizes (used on CPU, by `kb lint`, and for the shape-generalization trial).
+    """
+    if sizes == "small":
+        sizes = getattr(module, SMALL_SIZES, None)
+        if not isinstance(sizes, dict) or not sizes:
+            raise BadInput(f"problem file {path} defines no {SMALL_SIZES} dict, so it has no small size; "
+                           f"add e.g. {SMALL_SIZES} = {{'batch_size': 3}} or grade it at full size")
+    if not isinstance(sizes, dict):
+        raise BadInput(f"sizes must be 'small' or a dict of constants, not {sizes!r}")
+    unknown = [name for name in sizes if not hasattr(module, name)]
+    if unknown:
+        raise BadInput(f"problem file {path} has no module-level constant {', '.join(unknown)} to resize")
+    for name, value in sizes.items():
+        setattr(module, name, value)
+    return dict(sizes)
