@@ -1,4 +1,4 @@
-"""`kb`: the command line. `kb grade SOLUTION` grades one solution file."""
+"""`kb`: the command line. `kb grade SOLUTION` grades one solution file; `kb lint` checks problem files."""
 from __future__ import annotations
 
 import argparse
@@ -61,9 +61,22 @@ def _grade_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timing", choices=sorted(TIMING_PROFILES), default="default",
                    help="timing profile: quick, default or precise")
     p.add_argument("--no-timing", action="store_true", help="check correctness only")
+    p.add_argument("--sizes", choices=["auto", "full", "small"], default="auto",
+                   help="problem sizes: full (as written), small (the problem's SMALL_SIZES, a small valid "
+                        "instance), or auto (default): small on the CPU where the problem has them, else full")
+    p.add_argument("--spot-checks", type=int, default=GradeConfig.spot_checks, metavar="N",
+                   help=f"timed calls whose outputs are checked too (default {GradeConfig.spot_checks})")
+    p.add_argument("--generalization", choices=["report", "require", "off"], default="report",
+                   help="one more trial at the problem's SMALL_SIZES: report the result (default), require it "
+                        "to pass, or skip it")
     p.add_argument("--allow-pure-torch", action="store_true",
                    help="accept forward calls that run none of the solution's own compiled functions "
                         "(default: rejected)")
+    p.add_argument("--min-own-share", type=float, default=0.0, metavar="F",
+                   help="reject when the solution's own code takes less than this fraction of forward's time "
+                        "(GPU: kernel time from the profiler; default 0: report only)")
+    p.add_argument("--no-provenance", action="store_true",
+                   help="skip measuring whose code does the work (saves one profiled call)")
     p.add_argument("--cache-dir", type=Path, help="extension build cache (default $KB_CACHE_DIR or "
                                                   "~/.cache/kb-grader/extensions)")
     p.add_argument("--log-dir", type=Path, help="keep each process's stdout/stderr under this folder")
@@ -84,6 +97,8 @@ def _grade(args: argparse.Namespace) -> int:
     config = GradeConfig(
         device=args.device, trials=args.trials, seed=args.seed, timing=TIMING_PROFILES[args.timing],
         time_solution=not args.no_timing, require_own_code=not args.allow_pure_torch,
+        min_own_share=args.min_own_share, provenance=not args.no_provenance, spot_checks=args.spot_checks,
+        sizes=args.sizes, generalization=args.generalization,
         cache_dir=args.cache_dir, log_dir=args.log_dir,
         timeouts=Timeouts(load=args.timeout_load, build=args.timeout_build, run=args.timeout_run,
                           timing=args.timeout_timing))
@@ -108,6 +123,8 @@ def render(v: Verdict) -> str:
              f"  problem   {_shown(v.problem)}"]
     if v.device:
         lines.append(f"  device    {v.device}")
+    if v.sizes:
+        lines.append(f"  sizes     {v.sizes}")
     if v.build is not None:
         built = ", ".join(f"{e.name} ({'cached' if e.cached else f'compiled in {e.seconds:.1f} s'})"
                           for e in v.build.extensions) or "no extensions"
@@ -122,6 +139,19 @@ def render(v: Verdict) -> str:
             lines.append(f"  correct   {passed}/{len(c.trials)} trials; worst relative error {worst.rel_err:.2e} "
                          f"(budget {c.rel_budget:.1e}, PyTorch's own {worst.ref_rel_err:.2e}, oracle {c.oracle})")
         lines.append(f"  outputs   {', '.join(c.outputs)}")
+        if c.timed_checks:
+            ok = sum(t.passed for t in c.timed_checks)
+            lines.append(f"  timed     {ok}/{len(c.timed_checks)} spot-checked timed calls correct")
+    if v.generalization is not None:
+        g = v.generalization
+        if g.passed is None:
+            text = f"not tried at other sizes ({g.problem})"
+        else:
+            text = f"also correct at {g.sizes}" if g.passed else f"WRONG at {g.sizes}: {g.problem}"
+        lines.append(f"  shapes    {text}")
+    if v.provenance is not None and v.provenance.own_share is not None:
+        p = v.provenance
+        lines.append(f"  own code  {p.own_share:.0%} of forward's time ({p.method})")
     for label, t in (("reference", v.ref_timing), ("solution", v.sol_timing)):
         if t is not None:
             lines.append(f"  {label:<9} {t.median_ms:.4g} ms  [{t.ci_low_ms:.4g}, {t.ci_high_ms:.4g}]  "
@@ -129,6 +159,10 @@ def render(v: Verdict) -> str:
     if v.speedup is not None and v.speedup_ci is not None:
         lo, hi = v.speedup_ci
         lines.append(f"  speedup   {v.speedup:.3g}x  [{lo:.3g}, {hi:.3g}]")
+    if v.work is not None and v.work.floor_ms:
+        fraction = f"; solution at {v.roofline_fraction:.1%} of it" if v.roofline_fraction else ""
+        lines.append(f"  floor     {v.work.floor_ms:.4g} ms ({v.work.flops:.3g} FLOPs, {v.work.read_bytes:.3g} "
+                     f"bytes){fraction}")
     if v.detail and v.status is not Status.PASS:
         lines.append("  detail")
         lines.extend(f"    {line}" for line in v.detail.strip().splitlines()[-20:])
@@ -219,6 +253,82 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+_LINT_EPILOG = """\
+examples:
+  kb lint                                   # every problems/*/*.py, on the CPU at SMALL_SIZES
+  kb lint problems/level2 --jobs 2          # one folder, two problems at a time
+  kb lint problems/level1/19_ReLU.py --json # the records as one JSON list
+  kb lint --device cuda                     # full size: also measures time (0.5-50 ms) and memory
+
+checks (each pass/fail with a one-line reason; docs/lint.md says what each catches):
+  loads                Model(*get_init_inputs()) builds, forward returns tensors, a float64 copy runs
+  deterministic        same seed -> same inputs, weights and outputs; no randomness in forward
+  input_sensitive      redrawing any one input moves the output far beyond the grader's budget
+  weights_sensitive    perturbing the parameters moves the output far beyond the budget
+  weights_not_default  no parameter is one repeated value (LayerNorm weight=1, zero bias)
+  rejects_zeros, rejects_constant, rejects_passthrough, rejects_bf16, rejects_replay
+                       trivial candidates (zeros, the mean, an input, the reference in bfloat16,
+                       the last trial's output) fail the budget the grader applies
+  cpu_size             (CPU) a problem without SMALL_SIZES is light enough to lint at full size
+  time, memory         (CUDA) the reference takes 0.5-50 ms and at most 24 GB
+Full-size FLOPs and bytes are estimated on the meta device (nothing allocated); on the CPU
+an estimated H100 time outside 0.5-50 ms or a footprint over 24 GB is a warning.
+
+exit codes: 0 every problem passes, 1 some problem fails, 2 bad input (no such path, no
+problems found, --device cuda without CUDA)
+"""
+
+
+def _lint_parser(sub: argparse._SubParsersAction) -> None:
+    from .lint import DEFAULT_TIMEOUT
+
+    p = sub.add_parser("lint", help="check that problem files are strong enough to grade against",
+                       description="Check problem files: each runs in its own process and must load, be "
+                                   "deterministic, depend on every input and on its weights, and make trivial "
+                                   "candidate solutions fail the grader's own precision budget.",
+                       epilog=_LINT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("paths", type=Path, nargs="*", metavar="PROBLEM_FILE_OR_DIR",
+                   help="problem files or folders (default: every problems/*/*.py of the repository)")
+    p.add_argument("--device", choices=["auto", "cuda", "cpu"], default="cpu",
+                   help="cpu (default): SMALL_SIZES, size estimated; cuda: full size, time and memory measured; "
+                        "auto: cuda when torch sees a GPU")
+    p.add_argument("--full", action="store_true", help="run the checks at full size on the CPU too (slow)")
+    p.add_argument("--json", action="store_true", help="print the records as one JSON list on stdout")
+    p.add_argument("--jobs", type=int, default=1, help="problems linted at a time (default 1)")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
+                   help=f"seconds per problem before its process is killed (default {DEFAULT_TIMEOUT:g})")
+    p.set_defaults(handler=_lint)
+
+
+def _lint(args: argparse.Namespace) -> int:
+    from . import lint
+
+    targets = args.paths or [lint.ROOT / "problems"]
+    try:
+        problems = lint.find_problems(targets)
+    except FileNotFoundError as exc:
+        print(f"kb lint: {exc}", file=sys.stderr)
+        return 2
+    if not problems:
+        print(f"kb lint: no problem files (*.py) in {', '.join(map(str, targets))}", file=sys.stderr)
+        return 2
+    device = args.device
+    if device != "cpu":
+        import torch
+
+        if device == "cuda" and not torch.cuda.is_available():
+            print("kb lint: --device cuda asked for, but torch sees no CUDA device here; use --device cpu",
+                  file=sys.stderr)
+            return 2
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    print(f"linting {len(problems)} problem(s) on {device} ...", file=sys.stderr)
+    reports = lint.lint_all(problems, device, args.full, timeout=args.timeout, jobs=args.jobs,
+                            progress=lambda r: print(f"  {r.status:<4} {r.name} ({r.seconds:.1f} s)",
+                                                     file=sys.stderr))
+    print(lint.to_json(reports) if args.json else lint.render_table(reports))
+    return 0 if all(r.status == "pass" for r in reports) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kb", description="Grade custom-kernel solutions to KernelBench-style "
                                                             "problems: build, check against a float64 oracle, time.")
@@ -226,6 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     _grade_parser(sub)
     _build_parser(sub)
     _report_parser(sub)
+    _lint_parser(sub)
     return parser
 
 
