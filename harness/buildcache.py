@@ -98,6 +98,7 @@ class ExtensionCache:
         self.cuda_available = cuda_available
         self.extensions: list[Extension] = []
         self.failures: list[CompileError] = []
+        self.cuda_sources: list[str] = []  # every CUDA source text loaded: its kernels are the solution's own
         self.root.mkdir(parents=True, exist_ok=True)
 
     def install(self) -> None:
@@ -113,6 +114,7 @@ class ExtensionCache:
     def load_inline(self, name: str, cpp_sources: Any, cuda_sources: Any = None, **kwargs: Any) -> Any:
         cpp_list, cuda_list = _as_list(cpp_sources), _as_list(cuda_sources)
         content = {"cpp": cpp_list, "cuda": cuda_list}
+        self.cuda_sources.extend(cuda_list)
 
         def build(directory: str) -> Any:
             return self._torch_load_inline(name, list(cpp_list), list(cuda_list) or None,
@@ -130,6 +132,10 @@ class ExtensionCache:
             with open(p, "rb") as f:
                 content[p] = hashlib.sha256(f.read()).hexdigest()
         with_cuda = any(p.endswith((".cu", ".cuh")) for p in paths) or bool(kwargs.get("with_cuda"))
+        for path in sorted(set(paths) | beside):
+            if path.endswith((".cu", ".cuh")):
+                with open(path, errors="replace") as f:
+                    self.cuda_sources.append(f.read())
 
         def build(directory: str) -> Any:
             return self._torch_load(name, paths, build_directory=directory, **kwargs)

@@ -43,6 +43,11 @@ class GradeConfig:
     timing: TimingProfile = field(default_factory=TimingProfile)
     time_solution: bool = True           # False: check correctness only
     require_own_code: bool = True        # reject forward calls that run none of the solution's compiled code
+    min_own_share: float = 0.0           # reject when the solution's own code takes less of forward's time
+    provenance: bool = True              # measure that share (GPU: one profiled forward)
+    spot_checks: int = 3                 # timed calls whose outputs are checked against the oracle
+    sizes: str = "auto"                  # "full", "small" (the problem's SMALL_SIZES) or "auto": small on CPU
+    generalization: str = "report"       # trial at the problem's SMALL_SIZES: "report", "require" or "off"
     timeouts: Timeouts = field(default_factory=Timeouts)
     cache_dir: Path | None = None        # None: harness.buildcache.default_cache_dir()
     log_dir: Path | None = None          # None: children's logs are deleted after the grade

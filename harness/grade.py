@@ -14,13 +14,15 @@ Stages, in order:
   time ref   time the reference alone, while nothing else runs
   load       import the solution again (cached build), construct ModelNew, share weights
   trials     fresh secret seeds; solution outputs measured against the oracle
-  time sol   time the solution the same way as the reference
+  provenance the share of forward's time in the solution's own code
+  time sol   time the solution the same way as the reference; spot-check some timed calls' outputs;
+             a time under the card's physical floor is impossible
+  generalize one trial at the problem's SMALL_SIZES (reported; required if configured)
 """
 from __future__ import annotations
 
 import dataclasses
 import os
-import random
 import shutil
 import tempfile
 import time
@@ -33,7 +35,9 @@ from .buildcache import default_cache_dir
 from .config import GradeConfig
 from .problem import BadInput, check_syntax, pair_problem, read_source
 from .protocol import Child, ChildDied, ChildFailed, ChildTimedOut
-from .verdict import (BuildReport, CorrectnessReport, Extension, Status, Timing, TrialResult, Verdict)
+from .seeds import GradeSeeds, call_scale
+from .verdict import (BuildReport, CorrectnessReport, Extension, Generalization, Provenance, Status, Timing,
+                      TrialResult, Verdict, Work)
 
 # Statuses a solution's own process may report; anything else from it is a crash.
 _SOLUTION_STATUSES = {Status.COMPILE_ERROR, Status.LOAD_ERROR, Status.RUNTIME_ERROR, Status.INCORRECT,
@@ -124,10 +128,7 @@ class _Grading:
         self.solution, self.problem, self.config = solution, problem, config
         self.verdict, self.workspace = verdict, workspace
         self.timeouts = config.timeouts
-        rng = random.Random(config.seed) if config.seed is not None else random.SystemRandom()
-        self.weight_seed = config.seed if config.seed is not None else rng.randrange(2**31)
-        self.trial_seeds = [rng.randrange(2**31) for _ in range(config.trials)]
-        self.timing_seed = rng.randrange(2**31)
+        self.seeds = GradeSeeds.draw(config.trials, config.spot_checks, config.timing.min_calls, config.seed)
         self.cache_dir = Path(config.cache_dir or default_cache_dir()).resolve()
         self.started = time.monotonic()
         self.device = ""  # known once the reference process has started
@@ -136,11 +137,13 @@ class _Grading:
         self.locate()
         # Three processes start at once; the solution's stays idle (no solution code) until told to load.
         reference = self.workspace.spawn("reference", {
-            "problem": str(self.problem), "device": self.config.device, "weight_seed": self.weight_seed})
+            "problem": str(self.problem), "device": self.config.device, "weight_seed": self.seeds.weights,
+            "sizes": self.config.sizes})
         builder = self.workspace.spawn("build", self._solution_config())
         solution = self.workspace.spawn("solution", self._solution_config())
         self.start_reference(reference)
-        reference.send(op="prepare", seeds=self.trial_seeds)
+        reference.send(op="prepare", trials=[{"id": i, "seed": s} for i, s in enumerate(self.seeds.trials)],
+                       work=True)
         self.build(builder)
         self.prepare(reference)
         self._answer(solution, self.timeouts.load, "starting", "solution")
@@ -149,9 +152,15 @@ class _Grading:
             self._stage("time reference")
         self.load_solution(solution)
         self.check_trials(solution, reference)
+        if self.config.provenance:
+            self.measure_provenance(solution)
         if self.config.time_solution:
             self.verdict.sol_timing = self.time(solution, "solution")
+            self.check_timed_calls(reference)
+            self.check_floor()
             self._stage("time solution")
+        if self.config.generalization != "off":
+            self.generalize(solution, reference)
         self.verdict.status, self.verdict.reason = Status.PASS, _pass_reason(self.verdict)
 
     def build_only(self) -> None:
@@ -193,14 +202,15 @@ class _Grading:
         hello = self._answer(reference, self.timeouts.load, "loading the problem", "reference")
         self.device = hello["device"]
         self.verdict.device = f"{hello['device']}: {hello['device_name']} (torch {hello['torch']})"
+        self.verdict.sizes = hello["sizes"]
         self._stage("start reference")
 
     def _solution_config(self) -> dict[str, Any]:
         """The device as asked ('auto' resolves the same way in every process)."""
         return {"solution": str(self.solution.resolve()),
                 "problem": str(Path(self.problem).resolve()) if self.problem else "",
-                "device": self.config.device, "cache_dir": str(self.cache_dir), "weight_seed": self.weight_seed,
-                "require_own_code": self.config.require_own_code}
+                "device": self.config.device, "cache_dir": str(self.cache_dir), "weight_seed": self.seeds.weights,
+                "require_own_code": self.config.require_own_code, "sizes": self.config.sizes}
 
     def build(self, builder: Child) -> None:
         started = time.monotonic()
@@ -211,9 +221,10 @@ class _Grading:
         self._stage("build")
 
     def prepare(self, reference: Child) -> None:
-        answer = self._answer(reference, self.timeouts.run * max(1, len(self.trial_seeds)),
+        answer = self._answer(reference, self.timeouts.run * max(1, len(self.seeds.trials)),
                               "computing the reference outputs and the float64 oracle", "reference")
         self.reference_trials = answer["trials"]
+        self.verdict.work = Work(**answer["work"])
         first = self.reference_trials[0]
         self.verdict.correctness = CorrectnessReport(
             oracle=first["oracle"],
@@ -221,10 +232,84 @@ class _Grading:
         self._stage("oracle")
 
     def time(self, child: Child, whose: str) -> Timing:
-        answer = self._answer_to(child, dict(op="time", seed=self.timing_seed,
-                                             profile=dataclasses.asdict(self.config.timing)),
+        """Time `child`'s model on fresh inputs every call; the solution also saves its spot-checked outputs."""
+        checks = {j: str(self._spot_path(j)) for j in self.seeds.spot_checks} if whose == "solution" else {}
+        answer = self._answer_to(child, dict(op="time", seed=self.seeds.timing, scales=self.seeds.scales,
+                                             checks=checks, profile=dataclasses.asdict(self.config.timing)),
                                  self.timeouts.timing, f"timing the {whose}", whose)
         return _valid_timing(answer.get("timing"), whose)
+
+    def _spot_path(self, call: int) -> Path:
+        return self.workspace.path / f"timed-call-{call}.pt"
+
+    def check_timed_calls(self, reference: Child) -> None:
+        """Outputs of timed calls against the oracle: memoized, stale or deferred results fail here."""
+        report = self.verdict.correctness
+        assert report is not None
+        spots = [{"id": f"timed-{j}", "seed": self.seeds.timing, "scale": call_scale(self.seeds.scales, j)}
+                 for j in self.seeds.spot_checks]
+        if not spots:
+            return
+        answer = self._answer_to(reference, dict(op="prepare", trials=spots), self.timeouts.run * len(spots),
+                                 "computing the oracle for the spot-checked timed calls", "reference")
+        for j, spot, ref in zip(self.seeds.spot_checks, spots, answer["trials"]):
+            errors = self._answer_to(reference, dict(op="compare", trial=spot["id"], path=str(self._spot_path(j))),
+                                     self.timeouts.run, f"checking timed call {j}", "reference")["errors"]
+            trial = _judge_trial(self.seeds.timing, errors, ref, report)
+            report.timed_checks.append(trial)
+            if not trial.passed:
+                raise Stop(Status.REJECTED, f"timed call {j + 1} returned a wrong result ({trial.problem}), though "
+                                            "every checked call was right; timed calls must compute what checked "
+                                            "calls compute, on their own inputs (no memoized, stale or unfinished "
+                                            "outputs)")
+
+    def check_floor(self) -> None:
+        """A time below what the card can physically do is a wrong time."""
+        work, timing = self.verdict.work, self.verdict.sol_timing
+        if work and work.floor_ms and timing and timing.median_ms < work.floor_ms:
+            raise Stop(Status.REJECTED, f"the solution's measured time {timing.median_ms:.4g} ms is below the "
+                                        f"card's physical floor of {work.floor_ms:.4g} ms for this problem "
+                                        f"({work.flops:.3g} FLOPs, {work.read_bytes:.3g} bytes to read); the "
+                                        "timing cannot be right (clock tampering, L2 persistence or skipped work)")
+
+    def measure_provenance(self, solution: Child) -> None:
+        answer = self._answer_to(solution, dict(op="provenance", seed=self.seeds.trials[0]), self.timeouts.run,
+                                 "measuring whose code does the work", "solution")
+        raw = answer.get("provenance") or {}
+        self.verdict.provenance = Provenance(**{k: raw[k] for k in Provenance.__dataclass_fields__ if k in raw})
+        share = self.verdict.provenance.own_share
+        if share is not None and share < self.config.min_own_share:
+            raise Stop(Status.REJECTED, f"the solution's own code took {share:.1%} of forward's time, under the "
+                                        f"required {self.config.min_own_share:.1%}; the rest ran in library code "
+                                        f"({', '.join(self.verdict.provenance.other_kernels[:2])})")
+        self._stage("provenance")
+
+    def generalize(self, solution: Child, reference: Child) -> None:
+        """One trial at the problem's SMALL_SIZES: reported, and a failure only where required."""
+        report = Generalization()
+        self.verdict.generalization = report
+        if self.verdict.sizes.startswith("small"):
+            report.problem = "graded at the small sizes already"
+            return
+        sizes = self._answer_to(reference, dict(op="resize"), self.timeouts.load, "resizing the problem",
+                                "reference").get("sizes")
+        if not sizes:
+            report.problem = "the problem defines no SMALL_SIZES"
+            return
+        report.sizes = sizes
+        try:
+            self._answer_to(solution, dict(op="resize"), self.timeouts.load, "constructing ModelNew at other sizes",
+                            "solution")
+            seed = self.seeds.trials[0]
+            ref = self._answer_to(reference, dict(op="prepare", trials=[{"id": "small", "seed": seed}]),
+                                  self.timeouts.run, "computing the small-size oracle", "reference")["trials"][0]
+            trial = self._trial(solution, reference, "small", seed, ref, CorrectnessReport(), "the small-size trial")
+            report.passed, report.problem = trial.passed, trial.problem
+        except Stop as stop:
+            report.passed, report.problem = False, f"{stop.status.value}: {stop.reason}"
+        self._stage("generalization")
+        if not report.passed and self.config.generalization == "require":
+            raise Stop(Status.INCORRECT, f"wrong at other sizes {sizes}: {report.problem}")
 
     def load_solution(self, solution: Child) -> None:
         answer = self._answer_to(solution, dict(op="load"), self.timeouts.load,
@@ -236,17 +321,22 @@ class _Grading:
     def check_trials(self, solution: Child, reference: Child) -> None:
         report = self.verdict.correctness
         assert report is not None
-        for index, (seed, ref) in enumerate(zip(self.trial_seeds, self.reference_trials)):
-            path = self.workspace.path / f"outputs-{index}.pt"
-            self._answer_to(solution, dict(op="run", seed=seed, path=str(path)), self.timeouts.run,
-                            f"running trial {index + 1}", "solution")
-            answer = self._answer_to(reference, dict(op="compare", trial=index, path=str(path)),
-                                     self.timeouts.run, f"checking trial {index + 1}", "reference")
-            trial = _judge_trial(seed, answer["errors"], ref, report)
+        for index, (seed, ref) in enumerate(zip(self.seeds.trials, self.reference_trials)):
+            trial = self._trial(solution, reference, index, seed, ref, report, f"trial {index + 1}")
             report.trials.append(trial)
             if not trial.passed:
-                raise Stop(Status.INCORRECT, f"trial {index + 1} of {len(self.trial_seeds)}: {trial.problem}")
+                raise Stop(Status.INCORRECT, f"trial {index + 1} of {len(self.seeds.trials)}: {trial.problem}")
         self._stage("trials")
+
+    def _trial(self, solution: Child, reference: Child, trial_id: int | str, seed: int, ref: dict[str, Any],
+               report: CorrectnessReport, what: str) -> TrialResult:
+        """The solution runs on the trial's inputs; the reference process measures the saved outputs."""
+        path = self.workspace.path / f"outputs-{trial_id}.pt"
+        self._answer_to(solution, dict(op="run", seed=seed, path=str(path)), self.timeouts.run, f"running {what}",
+                        "solution")
+        answer = self._answer_to(reference, dict(op="compare", trial=trial_id, path=str(path)), self.timeouts.run,
+                                 f"checking {what}", "reference")
+        return _judge_trial(seed, answer["errors"], ref, report)
 
     # -- talking to children ---------------------------------------------------------------------
 

@@ -19,7 +19,10 @@ from typing import Any, Callable
 
 import torch
 
+from . import timing
+
 _equal = torch.equal
+_perf_counter = time.perf_counter
 _current_threads = threading.enumerate
 
 
@@ -47,6 +50,8 @@ def _numeric_switches() -> dict[str, Any]:
         "torch.get_num_threads()": torch.get_num_threads(),
         "torch.are_deterministic_algorithms_enabled()": torch.are_deterministic_algorithms_enabled(),
         "torch.is_autocast_enabled()": torch.is_autocast_enabled(),
+        # L2 set aside for persisting accesses: lets data survive the timer's cache flush
+        "the persisting-L2 limit (cudaLimitPersistingL2CacheSize)": timing.persisting_l2_limit(),
     }
 
 
@@ -57,6 +62,17 @@ _WATCHED: dict[str, Any] = {
     "torch.cuda": torch.cuda, "torch.cuda.Event": torch.cuda.Event, "torch.testing": torch.testing,
     "torch.random": torch.random, "time": time, "threading": threading,
 }
+
+
+def _watch_harness() -> None:
+    """The grader's own code in this process: the rules, the timer, the worker, the answer pipe."""
+    from . import protocol, worker
+
+    for module in (sys.modules[__name__], timing, worker, protocol):
+        _WATCHED[module.__name__] = module
+        for name, value in vars(module).items():
+            if isinstance(value, type) and value.__module__ == module.__name__:
+                _WATCHED[f"{module.__name__}.{name}"] = value
 
 
 def _bindings() -> dict[str, int]:
@@ -73,6 +89,7 @@ class StateSnapshot:
     """Numeric switches and function bindings, taken before the solution is imported."""
 
     def __init__(self) -> None:
+        _watch_harness()
         self.switches = _numeric_switches()
         self.bindings = _bindings()
 
@@ -99,7 +116,9 @@ class OwnCodeCounter:
 
     def __init__(self) -> None:
         self.calls = 0
+        self.seconds = 0.0     # host time inside counted calls (the CPU share of own work)
         self.countable = True  # False once code arrives that cannot be counted: then nothing is required
+        self.triton_kernels: set[str] = set()  # names of the Triton kernels launched
 
     def wrap(self, module: Any) -> Any:
         """A stand-in for an extension module whose functions count their completed calls."""
@@ -113,12 +132,20 @@ class OwnCodeCounter:
         jit = sys.modules.get("triton.runtime.jit")
         function = getattr(jit, "JITFunction", None)
         if function is not None and not getattr(function.run, "_kb_counted", False):
-            function.run = self.counting(function.run)
-            function.run._kb_counted = True
+            counted_run = self.counting(function.run)
+
+            def run(kernel: Any, *args: Any, **kwargs: Any) -> Any:
+                self.triton_kernels.add(getattr(getattr(kernel, "fn", None), "__name__", ""))
+                return counted_run(kernel, *args, **kwargs)
+
+            run._kb_counted = True
+            function.run = run
 
     def counting(self, function: Callable) -> Callable:
         def counted(*args: Any, **kwargs: Any) -> Any:
+            started = _perf_counter()
             result = function(*args, **kwargs)
+            self.seconds += _perf_counter() - started
             self.calls += 1  # only calls that returned: a raising kernel with a fallback does not count
             return result
 
@@ -178,14 +205,19 @@ class CallChecker:
         self.counter = counter
         self.require_own_code = require_own_code
         self.earlier: list[torch.Tensor] = []  # the previous call's outputs, kept alive on purpose
+        self.forward_seconds = 0.0  # host time of the checked calls (with counter.seconds: the CPU share)
+        self.own_seconds = 0.0
 
     def call(self, forward: Callable[[], Any], inputs: list[Any]) -> Any:
         originals = [t.clone() for t in _tensors(inputs)]
         threads = set(_current_threads())
-        calls_before = self.counter.calls
+        calls_before, own_before = self.counter.calls, self.counter.seconds
+        started = _perf_counter()
         result = forward()
         if torch.cuda.is_available() and torch.cuda.is_initialized():
             torch.cuda.synchronize()
+        self.forward_seconds += _perf_counter() - started
+        self.own_seconds += self.counter.seconds - own_before
         self._check(result, inputs, originals, threads, self.counter.calls - calls_before)
         return result
 

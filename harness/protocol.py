@@ -4,11 +4,20 @@ Children never talk over stdout/stderr (solution code may print anything
 there); those go to log files. Commands arrive on a private copy of stdin,
 answers leave through an inherited pipe. The parent side enforces timeouts
 and turns a dead or silent child into an exception that names what happened.
+
+Answers are signed: the parent's first command gives the child a fresh key,
+and each answer carries an HMAC over its sequence number and text. Code that
+writes to the answer pipe on its own (it can find the descriptor in argv)
+produces an unsigned line, which counts as a garbled answer. The key lives in
+the child's memory, so this is a tripwire against forged answers, not a wall.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
+import secrets
 import select
 import signal
 import subprocess
@@ -80,6 +89,9 @@ class Child:
         os.close(write_fd)
         self._read_fd = read_fd
         self._buffer = b""
+        self._key = secrets.token_bytes(32)
+        self._received = 0
+        self.send(key=self._key.hex())
 
     def send(self, **message: Any) -> None:
         try:
@@ -109,8 +121,14 @@ class Child:
                 self.kill()
                 raise ChildGarbled(self.role, f"sent an oversized message while {doing}", self.stderr_tail())
         line, self._buffer = self._buffer.split(b"\n", 1)
+        text, _, mac = line.rpartition(b" ")
+        if not hmac.compare_digest(mac, _mac(self._key, self._received, text).encode()):
+            self.kill()
+            raise ChildGarbled(self.role, f"sent an answer the grader's code did not sign while {doing} (something "
+                                          "else in the process wrote to the answer pipe)", self.stderr_tail())
+        self._received += 1
         try:
-            message = json.loads(line)
+            message = json.loads(text)
             if not isinstance(message, dict):
                 raise ValueError("not an object")
         except ValueError:
@@ -154,8 +172,25 @@ class Child:
         return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
+def _mac(key: bytes, sequence: int, text: bytes) -> str:
+    return hmac.new(key, b"%d:" % sequence + text, hashlib.sha256).hexdigest()
+
+
+def _signer(key: bytes):
+    """A function that signs the next answer; the key stays in its closure, not in an attribute."""
+    sent = 0
+
+    def sign(text: bytes) -> bytes:
+        nonlocal sent
+        line = text + b" " + _mac(key, sent, text).encode() + b"\n"
+        sent += 1
+        return line
+
+    return sign
+
+
 class Link:
-    """The child's end: read commands, send answers."""
+    """The child's end: read commands, send signed answers."""
 
     def __init__(self, answer_fd: int):
         # Keep commands off fd 0 so solution code reading stdin finds nothing.
@@ -163,11 +198,13 @@ class Link:
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.close(devnull)
-        self._answers = os.fdopen(answer_fd, "w", buffering=1)
+        self._answer_fd = answer_fd
+        self._sign = _signer(bytes.fromhex(json.loads(self._commands.readline())["key"]))
 
     def send(self, **message: Any) -> None:
-        self._answers.write(json.dumps(message, allow_nan=True) + "\n")
-        self._answers.flush()
+        line = self._sign(json.dumps(message, allow_nan=True).encode())
+        while line:
+            line = line[os.write(self._answer_fd, line):]
 
     def commands(self):
         for line in self._commands:

@@ -76,7 +76,7 @@ def pair_key(pair: Pair, config: GradeConfig) -> str:
 
 
 class ResultStore:
-    """A JSONL file of records: {"key", "id", "set", "name", "graded_at", "verdict"}."""
+    """A JSONL file of records: {"key", "id", "set", "name", "slot", "graded_at", "verdict"}."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -96,8 +96,9 @@ class ResultStore:
     def done(self) -> set[str]:
         return {r["key"] for r in self.records()}
 
-    def append(self, pair: Pair, key: str, verdict: Verdict) -> None:
-        record = {"key": key, "id": pair.id, "set": pair.set, "name": pair.name,
+    def append(self, pair: Pair, key: str, verdict: Verdict, slot: str | None = None) -> None:
+        """`slot`: the CUDA_VISIBLE_DEVICES value the pair was graded under (None: inherited)."""
+        record = {"key": key, "id": pair.id, "set": pair.set, "name": pair.name, "slot": slot,
                   "graded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "verdict": verdict.to_dict()}
         line = (json.dumps(record, default=str) + "\n").encode()
         self.path.parent.mkdir(parents=True, exist_ok=True)

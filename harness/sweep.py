@@ -13,6 +13,7 @@ import os
 import queue
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ class SweepSummary:
     skipped: int      # already in the store
     graded: int
     passed: int
+    idle_fraction: float  # share of the grading workers' time spent waiting for a build to finish
 
 
 def device_slots(config: GradeConfig) -> list[str | None]:
@@ -65,6 +67,8 @@ def sweep(pairs: list[Pair], config: GradeConfig, store: ResultStore, build_jobs
     ready: queue.Queue = queue.Queue()
     lock = threading.Lock()
     passed = 0
+    waited = 0.0
+    started = time.monotonic()
     built_bar, graded_bar = _progress(len(pending), "build"), _progress(len(pending), "grade")
 
     def compile_pair(pair: Pair, key: str) -> None:
@@ -72,14 +76,20 @@ def sweep(pairs: list[Pair], config: GradeConfig, store: ResultStore, build_jobs
         built_bar.update()
 
     def grade_pairs(slot: str | None) -> None:
-        nonlocal passed
+        nonlocal passed, waited
         pinned = dataclasses.replace(config, visible_devices=slot)
-        while (item := ready.get()) is not None:
+        while True:
+            asked = time.monotonic()
+            item = ready.get()
+            with lock:
+                waited += time.monotonic() - asked
+            if item is None:
+                return
             pair, key, built = item
             verdict = grade(pair.solution, pair.problem, pinned) if built.passed else built
             verdict.problem = str(pair.problem)
             with lock:
-                store.append(pair, key, verdict)
+                store.append(pair, key, verdict, slot=slot)
                 passed += verdict.passed
             graded_bar.update()
 
@@ -95,4 +105,6 @@ def sweep(pairs: list[Pair], config: GradeConfig, store: ResultStore, build_jobs
         worker.join()
     built_bar.close()
     graded_bar.close()
-    return SweepSummary(pairs=len(pairs), skipped=len(pairs) - len(pending), graded=len(pending), passed=passed)
+    busy = len(workers) * (time.monotonic() - started)
+    return SweepSummary(pairs=len(pairs), skipped=len(pairs) - len(pending), graded=len(pending), passed=passed,
+                        idle_fraction=waited / busy if busy > 0 else 0.0)

@@ -24,7 +24,8 @@ CONF = str(Path(__file__).resolve().parent.parent / "conf")
 @hydra.main(config_path=CONF, config_name="config", version_base=None)
 def main(cfg: DictConfig) -> None:
     config = GradeConfig(device=cfg.device, trials=cfg.trials, timing=TIMING_PROFILES[cfg.timing.profile],
-                         require_own_code=cfg.require_own_code,
+                         require_own_code=cfg.require_own_code, min_own_share=cfg.min_own_share,
+                         spot_checks=cfg.spot_checks, sizes=cfg.sizes, generalization=cfg.generalization,
                          cache_dir=Path(cfg.cache_dir) if cfg.cache_dir else None)
     names = list(cfg.problems.names) if cfg.problems.names else None
     pairs = find_pairs(Path(cfg.solutions), Path(cfg.problems_dir), sets=[cfg.problems.set], names=names)

@@ -1,8 +1,12 @@
 """Time one forward call, the same way for the reference and the solution.
 
-Each timed call: flush the last-level cache, mark the start, call, wait for
-the *whole device* (work on other streams counts), mark the end. Calls repeat
-until the median's 95% interval is narrow enough or the time budget is spent.
+Each timed call: give the inputs new contents (`before_call`), reset the
+persisting-L2 carve-out, flush the last-level cache, mark the start, call,
+wait for the *whole device* (work on other streams counts), mark the end.
+Calls repeat until the median's 95% interval is narrow enough or the time
+budget is spent. A few calls, chosen by the parent, are not timed but
+checked: their outputs are copied the moment the device is idle and handed
+to `on_checked` (work finished later, by a thread, comes too late for them).
 
 The clock functions are bound when this module is imported, which the worker
 does before any solution code runs, so rebinding torch.cuda.synchronize or
@@ -10,9 +14,10 @@ time.perf_counter_ns later does not reach the timer.
 """
 from __future__ import annotations
 
+import ctypes
 import math
 import time
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 
@@ -27,6 +32,37 @@ _EventBase = getattr(torch._C, "_CudaEventBase", None)
 _event_record = getattr(_EventBase, "record", None)
 _event_elapsed = getattr(_EventBase, "elapsed_time", None)
 _event_synchronize = getattr(_EventBase, "synchronize", None)
+_CUDA_LIMIT_PERSISTING_L2 = 0x06  # cudaLimitPersistingL2CacheSize
+
+
+def _load_cudart() -> Any:
+    """The CUDA runtime torch itself loaded (same context), or None on CPU-only builds."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "libcudart.so" in line}
+        return ctypes.CDLL(sorted(paths)[0]) if paths else None
+    except (OSError, IndexError):
+        return None
+
+
+_cudart = _load_cudart() if torch.version.cuda else None
+
+
+def persisting_l2_limit() -> int | None:
+    """Bytes of L2 set aside for persisting accesses (cudaDeviceGetLimit), None where unknown."""
+    if _cudart is None or not torch.cuda.is_initialized():
+        return None
+    value = ctypes.c_size_t(0)
+    if _cudart.cudaDeviceGetLimit(ctypes.byref(value), _CUDA_LIMIT_PERSISTING_L2) != 0:
+        return None
+    return value.value
+
+
+def reset_persisting_l2() -> None:
+    """Demote every persisting L2 line to normal, so the flush that follows evicts it. (A solution that
+    enlarges the persisting carve-out is rejected by the guard, which watches persisting_l2_limit.)"""
+    if _cudart is not None:
+        _cudart.cudaCtxResetPersistingL2Cache()
 
 
 def median_ci(samples: list[float]) -> tuple[float, float, float]:
@@ -56,6 +92,7 @@ def _cache_bytes(device: torch.device) -> int:
 def _timed_call_cuda(fn: Callable[[], object], flush: Callable[[], object]) -> float:
     start = torch.cuda.Event(enable_timing=True)
     end = torch.cuda.Event(enable_timing=True)
+    reset_persisting_l2()
     flush()
     _cuda_synchronize()  # the device is idle at the start mark: no work of fn's can overlap the flush
     stream = _current_stream()
@@ -74,8 +111,27 @@ def _timed_call_host(fn: Callable[[], object], flush: Callable[[], object]) -> f
     return (_perf_counter_ns() - t0) / 1e6
 
 
-def measure(fn: Callable[[], object], device: torch.device, profile: TimingProfile = TimingProfile()) -> Timing:
-    """Warm up, then time calls of `fn` until the median is known well enough."""
+def _checked_call(fn: Callable[[], Any], flush: Callable[[], object], on_gpu: bool) -> list[torch.Tensor]:
+    """Run like a timed call, but copy the outputs as soon as the device is idle instead of timing."""
+    if on_gpu:
+        reset_persisting_l2()
+    flush()
+    result = fn()
+    if on_gpu:
+        _cuda_synchronize()
+    items = list(result) if isinstance(result, (tuple, list)) else [result]
+    copies = [t.detach().clone() if isinstance(t, torch.Tensor) else t for t in items]  # at device speed
+    return [t.to("cpu") if isinstance(t, torch.Tensor) else t for t in copies]
+
+
+def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile = TimingProfile(), *,
+            before_call: Callable[[int], object] = lambda index: None, checked: frozenset[int] = frozenset(),
+            on_checked: Callable[[int, list[Any]], object] = lambda index, outputs: None) -> Timing:
+    """Warm up, then time calls of `fn` until the median is known well enough.
+
+    `before_call(i)` runs untimed before call i (warm-up calls count down from -1); the timed calls
+    whose index is in `checked` are run untimed and their outputs go to `on_checked(i, outputs)`.
+    """
     flush_buffer = torch.empty(2 * _cache_bytes(device) // 4, dtype=torch.int32, device=device)
     flush = flush_buffer.zero_
     on_gpu = device.type == "cuda"
@@ -85,16 +141,23 @@ def measure(fn: Callable[[], object], device: torch.device, profile: TimingProfi
     warm_until = began + profile.warmup_seconds
     calls = 0
     while calls < profile.warmup_calls or (_monotonic() < warm_until and calls < 100):
-        fn()
         calls += 1
+        before_call(-calls)
+        fn()
     if on_gpu:
         _cuda_synchronize()
 
     samples: list[float] = []
     timed_from = _monotonic()
+    index = 0
     while len(samples) < profile.max_calls:
-        samples.append(timed_call(fn, flush))
-        if len(samples) >= profile.min_calls:
+        before_call(index)
+        if index in checked:
+            on_checked(index, _checked_call(fn, flush, on_gpu))
+        else:
+            samples.append(timed_call(fn, flush))
+        index += 1
+        if len(samples) >= profile.min_calls and index > max(checked, default=-1):
             median, lo, hi = median_ci(samples)
             if median > 0 and (hi - lo) / median <= profile.target_rel_width:
                 break

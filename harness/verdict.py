@@ -75,6 +75,7 @@ class TrialResult:
 @dataclass
 class CorrectnessReport:
     trials: list[TrialResult] = field(default_factory=list)
+    timed_checks: list[TrialResult] = field(default_factory=list)  # outputs of timed calls, spot-checked
     oracle: str = "float64"       # "float64", or "reference" where the float64 run was impossible
     rel_budget: float = 0.0       # largest accepted rel_err
     elem_budget: float = 0.0      # largest accepted elem_err
@@ -99,16 +100,49 @@ class Timing:
 
 
 @dataclass
+class Work:
+    """What one forward must do, counted from the reference, and the card's floor under its time."""
+
+    flops: int
+    read_bytes: int
+    floor_ms: float | None   # None where the card's peaks are unknown (CPU, unlisted GPUs)
+
+
+@dataclass
+class Provenance:
+    """How one forward's time divides between the solution's own compiled code and library code."""
+
+    own_share: float | None = None              # own time / all time; None where unmeasured
+    method: str = ""                            # "profiler" (GPU kernels) or "host timer" (CPU)
+    own_kernels: list[str] = field(default_factory=list)     # names, busiest first
+    other_kernels: list[str] = field(default_factory=list)   # library kernels, busiest first
+    note: str = ""                              # why the share could not be measured, if so
+
+
+@dataclass
+class Generalization:
+    """One trial at other sizes (the problem's SMALL_SIZES): does the solution hard-code its sizes?"""
+
+    sizes: dict[str, int] = field(default_factory=dict)
+    passed: bool | None = None   # None: not run (no SMALL_SIZES, or graded at those sizes already)
+    problem: str = ""            # why it failed, or why it was not run
+
+
+@dataclass
 class Verdict:
     status: Status
     reason: str
     solution: str
     problem: str
     device: str = ""
+    sizes: str = ""               # "full", or "small {...}": the problem's SMALL_SIZES
     build: BuildReport | None = None
     correctness: CorrectnessReport | None = None
     ref_timing: Timing | None = None
     sol_timing: Timing | None = None
+    work: Work | None = None
+    provenance: Provenance | None = None
+    generalization: Generalization | None = None
     seconds: float = 0.0          # wall time of the whole grade
     stages: dict[str, float] = field(default_factory=dict)  # seconds from the start to the end of each stage
     detail: str = ""              # longer evidence: compiler errors, traceback, the child's last stderr lines
@@ -133,6 +167,13 @@ class Verdict:
         return None
 
     @property
+    def roofline_fraction(self) -> float | None:
+        """The card's floor over the solution's time: 1.0 would be the card's peak."""
+        if self.work and self.work.floor_ms and self.sol_ms:
+            return self.work.floor_ms / self.sol_ms
+        return None
+
+    @property
     def speedup_ci(self) -> tuple[float, float] | None:
         """Conservative 95% interval: the slowest and fastest the two medians allow."""
         r, s = self.ref_timing, self.sol_timing
@@ -149,6 +190,7 @@ class Verdict:
             "speedup_ci": list(self.speedup_ci) if self.speedup_ci else None,
             "ref_ms": self.ref_ms,
             "sol_ms": self.sol_ms,
+            "roofline_fraction": self.roofline_fraction,
         }
         for f in dataclasses.fields(self):
             if f.name not in ("status", "reason"):

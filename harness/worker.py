@@ -28,10 +28,10 @@ from typing import Any
 # Bound before any solution code can run: see timing.py.
 import torch
 
-from . import compare, guard, timing
+from . import compare, guard, provenance, roofline, seeds, timing
 from .config import TimingProfile
 from .buildcache import CompileError, ExtensionCache, NeedsCuda
-from .problem import BadInput, load_module, load_problem
+from .problem import SMALL_SIZES, BadInput, load_module, load_problem, resize
 from .protocol import Link
 
 
@@ -84,9 +84,34 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def make_inputs(problem: Any, seed: int, device: torch.device) -> list[Any]:
+def make_inputs(problem: Any, seed: int, device: torch.device, scale: float = 1.0) -> list[Any]:
+    """The problem's inputs for `seed`, floating-point ones multiplied by `scale` (see seeds.call_scale)."""
     torch.manual_seed(seed)
-    return [x.to(device) if isinstance(x, torch.Tensor) else x for x in problem.get_inputs()]
+    inputs = [x.to(device) if isinstance(x, torch.Tensor) else x for x in problem.get_inputs()]
+    if scale != 1.0:
+        for x in inputs:
+            if _scalable(x):
+                x.mul_(scale)
+    return inputs
+
+
+def _scalable(x: Any) -> bool:
+    return isinstance(x, torch.Tensor) and x.is_floating_point()
+
+
+class CallInputs:
+    """The inputs of the timed calls: one draw, rescaled before every call so no two calls share contents."""
+
+    def __init__(self, problem: Any, seed: int, scale_seed: int, device: torch.device):
+        self.values = make_inputs(problem, seed, device)
+        self.base = [x.clone() if _scalable(x) else None for x in self.values]
+        self.scale_seed = scale_seed
+
+    def refresh(self, index: int) -> None:
+        scale = seeds.call_scale(self.scale_seed, index)
+        for value, base in zip(self.values, self.base):
+            if base is not None:
+                torch.mul(base, scale, out=value)
 
 
 def init_inputs(problem: Any, seed: int) -> list[Any]:
@@ -125,6 +150,17 @@ def _short(values: list[Any]) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def load_sized_problem(config: dict[str, Any], device: torch.device) -> tuple[Any, str]:
+    """The problem at the configured sizes, and which ones: "auto" means small on the CPU where it can be."""
+    sizes = config.get("sizes") or "auto"
+    problem = load_problem(Path(config["problem"]))
+    if sizes == "auto":
+        sizes = "small" if device.type == "cpu" and isinstance(getattr(problem, SMALL_SIZES, None), dict) else "full"
+    if sizes == "small":
+        return problem, f"small {resize(problem, 'small', Path(config['problem']))}"
+    return problem, "full"
+
+
 def device_info(device: torch.device) -> dict[str, Any]:
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     return {"device": device.type, "device_name": name, "torch": torch.__version__,
@@ -144,46 +180,77 @@ def _upcast(inputs: list[Any]) -> list[Any]:
     return [x.to(torch.float64) if isinstance(x, torch.Tensor) and x.is_floating_point() else x for x in inputs]
 
 
+class Reference:
+    """The problem's Model at some size, its float64 oracle, and the outputs of trials awaiting comparison."""
+
+    def __init__(self, problem: Any, weight_seed: int, device: torch.device):
+        self.problem, self.device = problem, device
+        self.model = construct(problem.Model, init_inputs(problem, weight_seed), weight_seed).to(device)
+        self.model64 = _float64_oracle(self.model)
+        self.pending: dict[int, tuple[list[torch.Tensor], list[torch.Tensor]]] = {}
+
+    def prepare(self, trial: dict[str, Any]) -> dict[str, Any]:
+        """Reference outputs and oracle for one input draw, kept under the trial's id until compared."""
+        inputs = make_inputs(self.problem, trial["seed"], self.device, trial.get("scale", 1.0))
+        with torch.no_grad():
+            reference = [t.detach().clone() for t in compare.as_outputs(self.model(*inputs))]
+            oracle = self._oracle(inputs, reference)
+        oracle_kind = "float64" if oracle is not None else "reference"
+        if oracle is None:
+            oracle = [r.to(torch.float64) if r.is_floating_point() else r for r in reference]
+        self.pending[trial["id"]] = (oracle, reference)
+        errors = [compare.measure_error(r, o, r, f"output {i}") for i, (r, o) in enumerate(zip(reference, oracle))]
+        return {"outputs": [compare.OutputSpec.of(r).__dict__ for r in reference], "oracle": oracle_kind,
+                "ref_errors": [e.__dict__ for e in errors]}
+
+    def _oracle(self, inputs: list[Any], reference: list[torch.Tensor]) -> list[torch.Tensor] | None:
+        if self.model64 is None:
+            return None
+        try:
+            oracle = compare.as_outputs(self.model64(*_upcast(inputs)))
+        except Exception:
+            return None
+        return oracle if len(oracle) == len(reference) else None
+
+    def work(self, seed: int) -> dict[str, Any]:
+        """FLOPs and bytes of one forward, and the card's floor under its time (roofline.py)."""
+        inputs = make_inputs(self.problem, seed, self.device)
+        counted = roofline.count_work(self.model, inputs)
+        name = torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "cpu"
+        return {"flops": counted.flops, "read_bytes": counted.read_bytes,
+                "floor_ms": roofline.floor_ms(counted, roofline.peak_for(name))}
+
+    def time(self, message: dict[str, Any]) -> dict[str, Any]:
+        calls = CallInputs(self.problem, message["seed"], message["scales"], self.device)
+        with torch.no_grad():
+            result = timing.measure(lambda: self.model(*calls.values), self.device,
+                                    TimingProfile(**message["profile"]), before_call=calls.refresh)
+        return result.__dict__
+
+
 def run_reference(link: Link, config: dict[str, Any]) -> None:
     device = resolve_device(config["device"])
-    problem = load_problem(Path(config["problem"]))
-    model = construct(problem.Model, init_inputs(problem, config["weight_seed"]), config["weight_seed"]).to(device)
-    model64 = _float64_oracle(model)
-    link.send(ok=True, **device_info(device))
-    trials: dict[int, tuple[list[torch.Tensor], list[torch.Tensor]]] = {}
+    problem, sizes = load_sized_problem(config, device)
+    reference = Reference(problem, config["weight_seed"], device)
+    link.send(ok=True, sizes=sizes, **device_info(device))
     for message in link.commands():
         op = message["op"]
         if op == "prepare":
-            link.send(ok=True, trials=[_prepare_trial(problem, model, model64, seed, device, trials, i)
-                                       for i, seed in enumerate(message["seeds"])])
+            trials = [reference.prepare(trial) for trial in message["trials"]]
+            work = reference.work(message["trials"][0]["seed"]) if message.get("work") else None
+            link.send(ok=True, trials=trials, work=work)
         elif op == "time":
-            with torch.no_grad():
-                inputs = make_inputs(problem, message["seed"], device)
-                result = timing.measure(lambda: model(*inputs), device, TimingProfile(**message["profile"]))
-            link.send(ok=True, timing=result.__dict__)
+            link.send(ok=True, timing=reference.time(message))
         elif op == "compare":
-            link.send(ok=True, errors=_compare_trial(Path(message["path"]), *trials.pop(message["trial"]), device))
-
-
-def _prepare_trial(problem: Any, model: torch.nn.Module, model64: torch.nn.Module | None, seed: int,
-                   device: torch.device, trials: dict, index: int) -> dict[str, Any]:
-    inputs = make_inputs(problem, seed, device)
-    with torch.no_grad():
-        reference = [t.detach().clone() for t in compare.as_outputs(model(*inputs))]
-        oracle_kind = "float64"
-        oracle = None
-        if model64 is not None:
-            try:
-                oracle = compare.as_outputs(model64(*_upcast(inputs)))
-            except Exception:
-                oracle = None
-        if oracle is None or len(oracle) != len(reference):
-            oracle_kind = "reference"
-            oracle = [r.to(torch.float64) if r.is_floating_point() else r for r in reference]
-    trials[index] = (oracle, reference)
-    errors = [compare.measure_error(r, o, r, f"output {i}") for i, (r, o) in enumerate(zip(reference, oracle))]
-    return {"outputs": [compare.OutputSpec.of(r).__dict__ for r in reference], "oracle": oracle_kind,
-            "ref_errors": [e.__dict__ for e in errors]}
+            oracle, outputs = reference.pending.pop(message["trial"])
+            link.send(ok=True, errors=_compare_trial(Path(message["path"]), oracle, outputs, device))
+        elif op == "resize":  # the shape-generalization trial: the problem's SMALL_SIZES, if it has them
+            if not isinstance(getattr(problem, SMALL_SIZES, None), dict):
+                link.send(ok=True, sizes=None)
+                continue
+            sizes = resize(problem, "small", Path(config["problem"]))
+            reference = Reference(problem, config["weight_seed"], device)
+            link.send(ok=True, sizes=sizes)
 
 
 def _compare_trial(path: Path, oracle: list[torch.Tensor], reference: list[torch.Tensor],
@@ -235,15 +302,16 @@ def run_build(link: Link, config: dict[str, Any]) -> None:
     device = resolve_device(config["device"])
     module, cache = _import_solution(config, device)
     if config.get("problem") and hasattr(module, "ModelNew"):
-        _construct_for_builds(module, Path(config["problem"]), config["weight_seed"], cache)
+        _construct_for_builds(module, config, cache)
     link.send(ok=True, extensions=[e.__dict__ for e in cache.extensions])
 
 
-def _construct_for_builds(module: Any, problem_path: Path, seed: int, cache: ExtensionCache) -> None:
+def _construct_for_builds(module: Any, config: dict[str, Any], cache: ExtensionCache) -> None:
     """Construct ModelNew once, for solutions that call load_inline in __init__; other failures wait for
     the solution process, which reports them with their proper status."""
     try:
-        module.ModelNew(*init_inputs(load_problem(problem_path), seed))
+        problem, _ = load_sized_problem(config, resolve_device(config["device"]))
+        module.ModelNew(*init_inputs(problem, config["weight_seed"]))
     except (CompileError, NeedsCuda) as exc:
         raise classify(exc, "load_error", None) from None
     except BaseException:
@@ -255,32 +323,94 @@ def run_solution(link: Link, config: dict[str, Any]) -> None:
     device = resolve_device(config["device"])
     if device.type == "cuda":
         torch.empty(0, device=device)  # create the CUDA context now, before any solution code exists here
-    problem = load_problem(Path(config["problem"]))
+    problem, _ = load_sized_problem(config, device)
     link.send(ok=True)  # warm and idle: the parent says when to load, never while the reference is timed
     commands = link.commands()
     if next(commands, {}).get("op") != "load":
         return
-    state = guard.StateSnapshot()
-    counter = guard.OwnCodeCounter()
-    model, weights, cache = _load_model_new(config, problem, device, counter)
-    counter.watch_triton()
-    _keep_rules(state.check, "while loading")
-    link.send(ok=True, weights=weights, extensions=[e.__dict__ for e in cache.extensions])
-    checker = guard.CallChecker(counter, require_own_code=config.get("require_own_code", True))
+    solution = Solution(config, problem, device)
+    link.send(ok=True, weights=solution.weights, extensions=[e.__dict__ for e in solution.cache.extensions])
     for message in commands:
         try:
-            _serve(link, message, problem, model, device, state, checker)
+            with torch.no_grad():
+                link.send(ok=True, **solution.serve(message))
         except Failure:
             raise
         except BaseException as exc:
             raise classify(exc, "runtime_error", Path(config["solution"])) from None
 
 
-def _load_model_new(config: dict[str, Any], problem: Any, device: torch.device,
-                    counter: guard.OwnCodeCounter) -> tuple[torch.nn.Module, str, ExtensionCache]:
-    """Import the solution, construct ModelNew beside a seeded Model, and give it Model's weights."""
+class Solution:
+    """ModelNew under the guard's rules: checked trials, timing with spot checks, provenance, resizing."""
+
+    def __init__(self, config: dict[str, Any], problem: Any, device: torch.device):
+        self.config, self.problem, self.device = config, problem, device
+        self.state = guard.StateSnapshot()
+        self.counter = guard.OwnCodeCounter()
+        self.module, self.cache = _import_solution(config, device, self.counter)
+        self.model, self.weights = _construct_model_new(self.module, config, problem, device)
+        self.counter.watch_triton()
+        _keep_rules(self.state.check, "while loading")
+        self.require_own_code = config.get("require_own_code", True)
+        self.checker = guard.CallChecker(self.counter, require_own_code=self.require_own_code)
+
+    def serve(self, message: dict[str, Any]) -> dict[str, Any]:
+        op = message["op"]
+        if op == "run":
+            return self.run(message)
+        if op == "time":
+            return {"timing": self.time(message)}
+        if op == "provenance":
+            return {"provenance": self.provenance(message["seed"]).__dict__}
+        if op == "resize":
+            sizes = resize(self.problem, "small", Path(self.config["problem"]))
+            self.model, self.weights = _construct_model_new(self.module, self.config, self.problem, self.device)
+            return {"sizes": sizes, "weights": self.weights}
+        raise ValueError(f"unknown op {op!r}")
+
+    def run(self, message: dict[str, Any]) -> dict[str, Any]:
+        """One checked call; its outputs are saved for the reference process to measure."""
+        inputs = make_inputs(self.problem, message["seed"], self.device)
+        outputs = compare.as_outputs(_keep_rules(self.checker.call, lambda: self.model(*inputs), inputs))
+        torch.save([t.detach().to("cpu", copy=True) for t in outputs], message["path"])
+        _keep_rules(self.state.check, "during forward")
+        return {}
+
+    def time(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Timed calls on fresh inputs; the spot-checked ones save their outputs. Own code must run in all."""
+        calls = CallInputs(self.problem, message["seed"], message["scales"], self.device)
+        checks = {int(index): path for index, path in message.get("checks", {}).items()}
+        made = 0
+
+        def forward() -> Any:
+            nonlocal made
+            made += 1
+            return self.model(*calls.values)
+
+        own_before = self.counter.calls
+        result = timing.measure(forward, self.device, TimingProfile(**message["profile"]),
+                                before_call=calls.refresh, checked=frozenset(checks),
+                                on_checked=lambda index, outputs: torch.save(outputs, checks[index]))
+        _keep_rules(self.state.check, "while being timed")
+        own_calls = self.counter.calls - own_before
+        if self.require_own_code and self.counter.countable and own_calls < made:
+            raise Failure("rejected", f"only {own_calls} of {made} timed calls ran the solution's own compiled "
+                                      "code, though every checked call did; the code that is timed must be the "
+                                      "code that is checked")
+        return result.__dict__
+
+    def provenance(self, seed: int) -> provenance.Provenance:
+        if self.device.type != "cuda":
+            return provenance.host_share(self.checker.own_seconds, self.checker.forward_seconds)
+        inputs = make_inputs(self.problem, seed, self.device)
+        own = provenance.kernel_names(self.cache.cuda_sources) | self.counter.triton_kernels
+        return provenance.gpu_share(lambda: self.model(*inputs), own)
+
+
+def _construct_model_new(module: Any, config: dict[str, Any], problem: Any,
+                         device: torch.device) -> tuple[torch.nn.Module, str]:
+    """Construct ModelNew beside a seeded Model and give it Model's weights."""
     solution_path = Path(config["solution"])
-    module, cache = _import_solution(config, device, counter)
     if not hasattr(module, "ModelNew"):
         raise Failure("load_error", f"{solution_path.name} defines no ModelNew: add `class ModelNew(nn.Module)` "
                                     "taking the same constructor arguments as the problem's Model")
@@ -289,29 +419,13 @@ def _load_model_new(config: dict[str, Any], problem: Any, device: torch.device,
     try:
         model = construct(module.ModelNew, init, seed)
         weights = sync_weights(construct(problem.Model, init, seed), model)
-        return model.to(device), weights, cache
+        return model.to(device), weights
     except BaseException as exc:
         failure = classify(exc, "load_error", solution_path)
         if failure.status == "load_error":
             failure.reason = (f"ModelNew(*get_init_inputs()) failed: {failure.reason} (get_init_inputs() gives "
                               f"{_short(init)}; ModelNew must take the same arguments as Model)")
         raise failure from None
-
-
-def _serve(link: Link, message: dict[str, Any], problem: Any, model: torch.nn.Module, device: torch.device,
-           state: guard.StateSnapshot, checker: guard.CallChecker) -> None:
-    """One request: run a checked trial and save its outputs, or time the model."""
-    with torch.no_grad():
-        inputs = make_inputs(problem, message["seed"], device)
-        if message["op"] == "run":
-            outputs = compare.as_outputs(_keep_rules(checker.call, lambda: model(*inputs), inputs))
-            torch.save([t.detach().to("cpu", copy=True) for t in outputs], message["path"])
-            _keep_rules(state.check, "during forward")
-            link.send(ok=True)
-        elif message["op"] == "time":
-            result = timing.measure(lambda: model(*inputs), device, TimingProfile(**message["profile"]))
-            _keep_rules(state.check, "while being timed")
-            link.send(ok=True, timing=result.__dict__)
 
 
 def _keep_rules(check: Any, *args: Any) -> Any:

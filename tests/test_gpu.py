@@ -48,18 +48,18 @@ def test_cuda_relu_passes(grade_file):
 
 
 def test_illegal_memory_access_is_reported(grade_file):
-    verdict = grade_file(CUDA / "illegal_address.py", device="cuda")
+    verdict = grade_file(CUDA / "illegal_address.py", device="cuda", sizes="small")
     assert verdict.status in (Status.RUNTIME_ERROR, Status.CRASHED)
     assert "illegal memory access" in (verdict.reason + verdict.detail)
 
 
 def test_gpu_hang_times_out(grade_file):
-    verdict = grade_file(CUDA / "gpu_hang.py", device="cuda", timeouts=quick_timeouts(run=10))
+    verdict = grade_file(CUDA / "gpu_hang.py", device="cuda", sizes="small", timeouts=quick_timeouts(run=10))
     assert verdict.status is Status.TIMEOUT
     assert "running trial 1" in verdict.reason
 
 
 def test_cpu_extension_given_cuda_tensors_is_a_runtime_error(grade_file):
-    verdict = grade_file(ROOT / "solutions" / "level1" / "19_ReLU.py", problem=None, device="cuda")
+    verdict = grade_file(ROOT / "solutions" / "level1" / "19_ReLU.py", problem=None, device="cuda", sizes="small")
     assert verdict.status is Status.RUNTIME_ERROR
     assert "expected a CPU tensor" in verdict.reason

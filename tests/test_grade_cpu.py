@@ -139,3 +139,23 @@ def test_missing_problem_pairing_is_a_grader_error(grade_file, tmp_path):
     verdict = grade_file(loose, problem=None)
     assert verdict.status is Status.ERROR
     assert "--problem" in verdict.reason
+
+
+def test_cpu_grades_default_to_the_problems_small_sizes(grade_file):
+    verdict = grade_file(ROOT / "solutions" / "level1" / "19_ReLU.py", problem=None, time_solution=False)
+    assert verdict.status is Status.PASS, verdict.reason
+    assert verdict.sizes.startswith("small") and verdict.correctness.outputs == ["float32[3, 1001]"]
+
+
+def test_solution_with_hard_coded_sizes_fails_the_generalization_trial(grade_file):
+    problem = FIXTURES / "problems" / "sized_relu.py"
+    honest = grade_file(ROOT / "solutions" / "level1" / "19_ReLU.py", problem, sizes="full", time_solution=False)
+    assert honest.status is Status.PASS and honest.generalization.passed is True, honest.generalization
+    assert honest.generalization.sizes == {"batch_size": 3, "dim": 1001}
+
+    hard_coded = FIXTURES / "cpu" / "hardcoded_sizes.py"
+    reported = grade_file(hard_coded, problem, sizes="full", time_solution=False)
+    assert reported.status is Status.PASS, reported.reason  # the default policy reports
+    assert reported.generalization.passed is False and "view" in reported.generalization.problem
+    required = grade_file(hard_coded, problem, sizes="full", time_solution=False, generalization="require")
+    assert required.status is Status.INCORRECT and "other sizes" in required.reason, required.reason

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import FIXTURES, ROOT
 from harness import report
 from harness.config import TIMING_PROFILES, GradeConfig
@@ -115,3 +117,27 @@ def test_report_compare_names_a_newly_broken_pair(tmp_path, cache_dir):
     assert changes["newly fixed"] == [] and changes["faster"] == []
     rows = report.summarize(after.records())
     assert (rows[-1].group, rows[-1].correct, rows[-1].fast[0.0]) == ("overall", 0.0, 0.0)
+
+
+def _gpu_count() -> int:
+    import torch
+
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(_gpu_count() < 2, reason="needs two GPUs")
+def test_two_gpu_sweep_grades_on_both_cards(tmp_path, cache_dir):
+    """Four CUDA pairs, two grading workers pinned to cards 0 and 1: both cards grade, all pass."""
+    for name in ("a", "b", "c", "d"):
+        (tmp_path / "problems" / "gpu").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "solutions" / "gpu").mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "problems" / "level1" / "19_ReLU.py", tmp_path / "problems" / "gpu" / f"{name}.py")
+        shutil.copy(FIXTURES / "cuda" / "relu_cuda.py", tmp_path / "solutions" / "gpu" / f"{name}.py")
+    pairs = find_pairs(tmp_path / "solutions", tmp_path / "problems")
+    config = GradeConfig(device="cuda", trials=2, sizes="small", timing=TIMING_PROFILES["quick"], cache_dir=cache_dir)
+    store = ResultStore(tmp_path / "results.jsonl")
+    summary = sweep(pairs, config, store, build_jobs=2, slots=["0", "1"])
+    records = list(store.records())
+    assert summary.graded == 4 and summary.passed == 4, [r["verdict"]["reason"] for r in records]
+    assert {r["slot"] for r in records} == {"0", "1"}

@@ -18,6 +18,9 @@ CHEATS = [
     # fixture, status, words the reason must contain
     ("passthrough.py", Status.REJECTED, "none of the solution's own compiled functions"),
     ("ghost_kernel.py", Status.REJECTED, "none of the solution's own compiled functions"),
+    ("inherits_reference.py", Status.REJECTED, "none of the solution's own compiled functions"),
+    ("identity.py", Status.INCORRECT, "relative error"),
+    ("disables_guard.py", Status.REJECTED, "rebound harness.guard.CallChecker._check"),
     ("fallback.py", Status.REJECTED, "none of the solution's own compiled functions"),
     ("inplace_input.py", Status.REJECTED, "modified input 0 in place"),
     ("memoized.py", Status.REJECTED, "shares memory with an output of the previous call"),
@@ -31,6 +34,7 @@ CHEATS = [
     ("reads_expected.py", Status.INCORRECT, "relative error"),
     ("seed_replay.py", Status.INCORRECT, "relative error"),
     ("forged_result.py", Status.CRASHED, "exited with code 0"),
+    ("forged_answer.py", Status.CRASHED, "did not sign"),
 ]
 
 
@@ -41,6 +45,29 @@ def test_cheat_does_not_pass(grade_file, fixture, status, words):
     assert words in verdict.reason
 
 
+# Cheats that act only while the timer runs: graded with timing on.
+TIMED_CHEATS = [
+    ("timed_memo.py", Status.REJECTED, "timed call"),
+    ("torch_when_timed.py", Status.REJECTED, "timed calls ran the solution's own compiled code"),
+]
+
+
+@pytest.mark.parametrize("fixture, status, words", TIMED_CHEATS, ids=[c[0].removesuffix(".py") for c in TIMED_CHEATS])
+def test_cheat_while_timed_does_not_pass(grade_file, fixture, status, words):
+    verdict = grade_file(HERE / fixture)
+    assert verdict.status is status, verdict.reason
+    assert words in verdict.reason
+
+
+def test_token_kernel_shows_as_a_small_share_and_a_policy_rejects_it(grade_file):
+    problem = FIXTURES / "problems" / "linear_relu.py"
+    reported = grade_file(HERE / "token_kernel.py", problem, time_solution=False)
+    assert reported.status is Status.PASS, reported.reason  # the default policy reports the share
+    assert reported.provenance.own_share < 0.25, reported.provenance
+    rejected = grade_file(HERE / "token_kernel.py", problem, time_solution=False, min_own_share=0.5)
+    assert rejected.status is Status.REJECTED and "own code took" in rejected.reason, rejected.reason
+
+
 @pytest.mark.parametrize("solution", [
     ROOT / "solutions" / "level1" / "19_ReLU.py",
     FIXTURES / "cpu" / "same_name_relu.py",
@@ -49,3 +76,5 @@ def test_cheat_does_not_pass(grade_file, fixture, status, words):
 def test_honest_control_passes(grade_file, solution):
     verdict = grade_file(solution)
     assert verdict.status is Status.PASS, verdict.reason
+    assert verdict.correctness.timed_checks and all(t.passed for t in verdict.correctness.timed_checks)
+    assert verdict.provenance.own_share > 0.5, verdict.provenance

@@ -15,16 +15,37 @@ CHEATS = [
     ("allocator_alias.py", Status.INCORRECT, "relative error"),
     ("graph_replay.py", Status.REJECTED, "shares memory with an output of the previous call"),
     ("cudnn_benchmark.py", Status.REJECTED, "torch.backends.cudnn.benchmark from False to True"),
+    ("l2_persist.py", Status.REJECTED, "the persisting-L2 limit"),
 ]
 
 
 @pytest.mark.parametrize("fixture, status, words", CHEATS, ids=[c[0].removesuffix(".py") for c in CHEATS])
 def test_gpu_cheat_does_not_pass(grade_file, fixture, status, words):
-    verdict = grade_file(HERE / fixture, device="cuda", time_solution=False)
+    verdict = grade_file(HERE / fixture, device="cuda", time_solution=False, sizes="small")
     assert verdict.status is status, verdict.reason
     assert words in verdict.reason
 
 
-def test_honest_cuda_control_passes(grade_file):
+def test_native_thread_deferral_is_caught_by_spot_checks_and_by_the_floor(grade_file):
+    checked = grade_file(HERE / "native_deferral.py", device="cuda")
+    assert checked.status is Status.REJECTED and "timed call" in checked.reason, checked.reason
+    unchecked = grade_file(HERE / "native_deferral.py", device="cuda", spot_checks=0)
+    assert unchecked.status is Status.REJECTED and "physical floor" in unchecked.reason, unchecked.reason
+
+
+def test_token_kernel_shows_as_a_tiny_share_of_gpu_time(grade_file):
+    verdict = grade_file(HERE / "token_kernel.py", device="cuda", time_solution=False)
+    assert verdict.status is Status.PASS, verdict.reason  # default policy: reported
+    share = verdict.provenance
+    assert share.method == "profiler" and share.own_share < 0.05, share
+    assert share.own_kernels and share.own_kernels[0].startswith("relu_kernel"), share
+    rejected = grade_file(HERE / "token_kernel.py", device="cuda", time_solution=False, min_own_share=0.5)
+    assert rejected.status is Status.REJECTED and "own code took" in rejected.reason, rejected.reason
+
+
+def test_honest_cuda_control_passes_with_its_own_kernels_doing_the_work(grade_file):
     verdict = grade_file(FIXTURES / "cuda" / "relu_cuda.py", device="cuda")
     assert verdict.status is Status.PASS, verdict.reason
+    assert verdict.provenance.own_share > 0.9, verdict.provenance
+    assert all(t.passed for t in verdict.correctness.timed_checks) and verdict.correctness.timed_checks
+    assert verdict.work.floor_ms and 0 < verdict.roofline_fraction < 1, verdict.work
