@@ -1,14 +1,18 @@
 """Pairs graded per minute by a sweep, with a cold and with a warm build cache.
 
-    python bench/sweep_throughput.py --device cpu            # the smoke set
-    python bench/sweep_throughput.py --device cuda --set level1
+    python bench/sweep_throughput.py --device cpu                       # the smoke set
+    python bench/sweep_throughput.py --device cuda --set level1 level2 level3 --names --gpus 1
+    python bench/sweep_throughput.py --device cuda --set level1 level2 level3 --names --gpus 2
 
 Cold: a fresh build cache, so every pair compiles. Warm: the same cache, a fresh results
-file, so every pair is graded again and nothing compiles.
+file, so every pair is graded again and nothing compiles. Idle: the share of the grading
+workers' time spent waiting for a build (the pipeline's own measure); on CUDA also the
+share of nvidia-smi samples (every 200 ms) in which each GPU ran no kernel.
 """
 from __future__ import annotations
 
 import argparse
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -20,25 +24,57 @@ from harness.sweep import device_slots, sweep
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class GpuSampler:
+    """nvidia-smi's utilization.gpu every 200 ms, in the background: the share of samples at 0% per GPU."""
+
+    def __init__(self, enabled: bool):
+        self.proc = None
+        if enabled:
+            self.proc = subprocess.Popen(["nvidia-smi", "--query-gpu=index,utilization.gpu",
+                                          "--format=csv,noheader,nounits", "-lms", "200"],
+                                         stdout=subprocess.PIPE, text=True)
+
+    def stop(self) -> dict[str, float]:
+        if self.proc is None:
+            return {}
+        self.proc.terminate()
+        out, _ = self.proc.communicate()
+        samples: dict[str, list[int]] = {}
+        for line in out.splitlines():
+            index, _, value = line.partition(",")
+            if value.strip().isdigit():
+                samples.setdefault(index.strip(), []).append(int(value))
+        return {gpu: sum(v == 0 for v in values) / len(values) for gpu, values in samples.items() if values}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    parser.add_argument("--set", default="level1")
+    parser.add_argument("--set", nargs="+", default=["level1"])
     parser.add_argument("--names", nargs="*", default=["19_ReLU", "23_Softmax"], help="empty: the whole set")
+    parser.add_argument("--gpus", type=int, default=0, help="grading workers on the first N GPUs (0: all)")
     parser.add_argument("--build-jobs", type=int, default=2)
+    parser.add_argument("--timing", default="default", choices=sorted(TIMING_PROFILES))
     args = parser.parse_args()
 
-    pairs = find_pairs(ROOT / "solutions", ROOT / "problems", sets=[args.set], names=args.names or None)
+    pairs = find_pairs(ROOT / "solutions", ROOT / "problems", sets=args.set, names=args.names or None)
     with tempfile.TemporaryDirectory(prefix="kb-bench-sweep-") as tmp:
-        config = GradeConfig(device=args.device, timing=TIMING_PROFILES["default"], cache_dir=Path(tmp) / "cache")
-        print(f"{len(pairs)} pairs ({args.set}: {', '.join(p.name for p in pairs)}), device {args.device}, "
-              f"{len(device_slots(config))} grading worker(s), {args.build_jobs} build jobs")
-        print(f"{'cache':<6} {'wall s':>8} {'pairs/min':>10} {'passed':>7}")
+        config = GradeConfig(device=args.device, timing=TIMING_PROFILES[args.timing], cache_dir=Path(tmp) / "cache")
+        slots = device_slots(config)
+        if args.gpus:
+            slots = slots[:args.gpus]
+        print(f"{len(pairs)} pairs ({' '.join(args.set)}), device {args.device}, {len(slots)} grading worker(s) "
+              f"{slots}, {args.build_jobs} build jobs, timing {args.timing}")
+        print(f"{'cache':<6} {'wall s':>8} {'pairs/min':>10} {'passed':>7} {'worker idle':>12}  gpu idle samples")
         for label in ("cold", "warm"):
+            sampler = GpuSampler(args.device == "cuda")
             started = time.monotonic()
-            summary = sweep(pairs, config, ResultStore(Path(tmp) / f"{label}.jsonl"), build_jobs=args.build_jobs)
+            summary = sweep(pairs, config, ResultStore(Path(tmp) / f"{label}.jsonl"), build_jobs=args.build_jobs,
+                            slots=slots)
             wall = time.monotonic() - started
-            print(f"{label:<6} {wall:>8.1f} {60 * summary.graded / wall:>10.2f} {summary.passed:>4}/{summary.graded}")
+            gpu_idle = ", ".join(f"gpu{g} {f:.0%}" for g, f in sorted(sampler.stop().items())) or "-"
+            print(f"{label:<6} {wall:>8.1f} {60 * summary.graded / wall:>10.2f} {summary.passed:>4}/{summary.graded}"
+                  f" {summary.idle_fraction:>11.0%}  {gpu_idle}")
 
 
 if __name__ == "__main__":

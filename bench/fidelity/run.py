@@ -1,0 +1,257 @@
+"""Timing fidelity on the GPU: how stable, how accurate and how costly the grader's timer is (issue 6).
+
+    python bench/fidelity/run.py --out DIR [--repeats 5] [--sections fidelity,profiles,graph,ncu]
+
+fidelity  each case graded `--repeats` times, each grade an independent `kb grade` process: spread
+          (max/min) of the solution's median and of the speedup, wall time and timing-loop time per grade
+profiles  the short memory-bound case under the quick and precise profiles (default comes from fidelity)
+graph     the launch-bound case timed eagerly and as a CUDA-graph replay, in one process, same timer
+ncu       Nsight Compute's kernel duration (--clock-control none) against the grader's median
+
+The side-stream case is a fidelity case: the same ReLU launched on a stream the timer's events are not
+on must measure what the current-stream ReLU measures. Prints a table last; writes results.json and
+results.md under --out. Needs a CUDA GPU; builds go to $KB_CACHE_DIR.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+PROBLEMS = ROOT / "problems"
+CASES = {  # name: (solution, problem, kernel-name pattern for ncu)
+    "launch-bound relu (64K)": (HERE / "relu_current_stream.py", HERE / "problems" / "relu_launch.py", "fidelity_relu"),
+    "short memory-bound relu (16M)": (HERE / "relu_current_stream.py", HERE / "problems" / "relu_short.py",
+                                      "fidelity_relu"),
+    "memory-bound relu (128M)": (HERE / "relu_current_stream.py", HERE / "problems" / "relu_memory.py",
+                                 "fidelity_relu"),
+    "same relu on a side stream": (HERE / "relu_side_stream.py", HERE / "problems" / "relu_memory.py",
+                                   "fidelity_relu"),
+    "compute-bound matmul (4096)": (ROOT / "solutions" / "level1" / "82_Square_matmul.py",
+                                    PROBLEMS / "level1" / "82_Square_matmul.py", "sgemm|matmul"),
+    "seed's conv": (ROOT / "solutions" / "level1" / "56_conv_standard_2D__asymmetric_input__asymmetric_kernel.py",
+                    PROBLEMS / "level1" / "56_conv_standard_2D__asymmetric_input__asymmetric_kernel.py",
+                    "conv2d_direct"),
+}
+COPY_CASE = "memory-bound relu (128M)"
+COPY_BYTES = 2 * (1 << 27) * 4  # reads 512 MiB, writes 512 MiB
+
+
+def kb(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def grade_once(solution: Path, problem: Path, timing: str) -> dict:
+    started = time.monotonic()
+    done = kb("grade", str(solution), "--problem", str(problem), "--device", "cuda", "--json", "--timing", timing)
+    wall = time.monotonic() - started
+    verdict = json.loads(done.stdout)
+    timings = [verdict.get(k) or {} for k in ("ref_timing", "sol_timing")]
+    return {"status": verdict["status"], "reason": verdict["reason"], "sol_ms": verdict["sol_ms"],
+            "ref_ms": verdict["ref_ms"], "speedup": verdict["speedup"], "wall_s": round(wall, 2),
+            "timing_loops_s": round(sum(t.get("seconds", 0) for t in timings), 2),
+            "calls": [t.get("calls") for t in timings], "stages": verdict.get("stages")}
+
+
+def spread(values: list[float]) -> float | None:
+    values = [v for v in values if v]
+    return max(values) / min(values) - 1 if values else None
+
+
+def summarize(runs: list[dict]) -> dict:
+    ok = [r for r in runs if r["status"] == "pass"]
+    return {"passed": f"{len(ok)}/{len(runs)}",
+            "sol_ms_median": statistics.median(r["sol_ms"] for r in ok) if ok else None,
+            "sol_ms_spread": spread([r["sol_ms"] for r in ok]),
+            "speedup_median": statistics.median(r["speedup"] for r in ok) if ok else None,
+            "speedup_spread": spread([r["speedup"] for r in ok]),
+            "wall_s_median": statistics.median(r["wall_s"] for r in runs),
+            "timing_loops_s_median": statistics.median(r["timing_loops_s"] for r in runs)}
+
+
+def run_fidelity(cases: dict, repeats: int, timing: str) -> dict:
+    results = {}
+    for name, (solution, problem, _) in cases.items():
+        if not solution.exists() or not problem.exists():
+            results[name] = {"skipped": f"missing {solution if not solution.exists() else problem}"}
+            continue
+        runs = [grade_once(solution, problem, timing) for _ in range(repeats)]
+        results[name] = {"runs": runs, **summarize(runs)}
+        print(f"  {name} [{timing}]: {results[name]['passed']} passed, sol spread "
+              f"{_pct(results[name]['sol_ms_spread'])}, speedup spread {_pct(results[name]['speedup_spread'])}",
+              file=sys.stderr)
+    return results
+
+
+def run_graph(solution: Path, problem: Path) -> dict:
+    """Eager vs CUDA-graph replay of the same forward, timed by the grader's own timer in one process."""
+    code = f"""
+import json, sys, torch
+sys.path.insert(0, {str(ROOT)!r})
+from pathlib import Path
+from harness import timing
+from harness.buildcache import ExtensionCache, default_cache_dir
+from harness.problem import load_module, load_problem
+ExtensionCache(default_cache_dir(), None, cuda_available=True).install()
+problem = load_problem(Path({str(problem)!r}))
+model = load_module(Path({str(solution)!r}), "sol").ModelNew().cuda()
+torch.manual_seed(0)
+x = problem.get_inputs()[0].cuda()
+device = torch.device("cuda")
+eager = timing.measure(lambda: model(x), device)
+stream = torch.cuda.Stream()
+with torch.cuda.stream(stream):
+    model(x)
+torch.cuda.synchronize()
+graph = torch.cuda.CUDAGraph()
+with torch.cuda.graph(graph):
+    model(x)
+graphed = timing.measure(graph.replay, device)
+print(json.dumps({{"eager_ms": eager.median_ms, "graph_ms": graphed.median_ms}}))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        return {"error": done.stderr[-2000:]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+_NCU_TARGET = """
+import sys, torch
+sys.path.insert(0, {root!r})
+from pathlib import Path
+from harness.buildcache import ExtensionCache, default_cache_dir
+from harness.problem import load_module, load_problem
+ExtensionCache(default_cache_dir(), None, cuda_available=True).install()
+problem = load_problem(Path({problem!r}))
+torch.manual_seed(0)
+model = load_module(Path({solution!r}), "sol").ModelNew(*problem.get_init_inputs()).cuda()
+inputs = [x.cuda() if isinstance(x, torch.Tensor) else x for x in problem.get_inputs()]
+with torch.no_grad():
+    for _ in range(5):
+        model(*inputs)
+torch.cuda.synchronize()
+"""
+
+
+def run_ncu(cases: dict, grader: dict, out: Path) -> dict:
+    """Nsight Compute's duration of the solution's kernel (median of 5 launches) against the grader's median."""
+    ncu = shutil.which("ncu")
+    if ncu is None:
+        return {"error": "ncu not found"}
+    results = {}
+    for name, (solution, problem, pattern) in cases.items():
+        summary = grader.get(name, {})
+        if not summary.get("sol_ms_median"):
+            continue
+        target = out / f"ncu_target_{len(results)}.py"
+        target.write_text(_NCU_TARGET.format(root=str(ROOT), problem=str(problem), solution=str(solution)))
+        done = subprocess.run([ncu, "--clock-control", "none", "--csv", "--metrics", "gpu__time_duration.sum",
+                               "--kernel-name", f"regex:{pattern}", sys.executable, str(target)],
+                              capture_output=True, text=True, cwd=ROOT)
+        durations = _ncu_durations_ms(done.stdout)
+        if not durations:
+            results[name] = {"error": (done.stdout + done.stderr)[-1500:]}
+            continue
+        ncu_ms = statistics.median(durations)
+        results[name] = {"ncu_ms": ncu_ms, "grader_ms": summary["sol_ms_median"],
+                         "grader_over_ncu": summary["sol_ms_median"] / ncu_ms, "launches": len(durations)}
+    return results
+
+
+def _ncu_durations_ms(text: str) -> list[float]:
+    rows = [line for line in text.splitlines() if line.startswith('"')]
+    durations = []
+    for row in csv.DictReader(io.StringIO("\n".join(rows))):
+        if row.get("Metric Name") == "gpu__time_duration.sum":
+            value = float(row["Metric Value"].replace(",", ""))
+            unit = row.get("Metric Unit", "nsecond")
+            durations.append(value * {"nsecond": 1e-6, "usecond": 1e-3, "msecond": 1.0}.get(unit, 1e-6))
+    return durations
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.2f}%"
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
+def render(results: dict) -> str:
+    lines = ["| case | passed | sol ms (median) | sol spread | speedup | speedup spread | wall s | timing s |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, r in results.get("fidelity", {}).items():
+        if "skipped" in r:
+            lines.append(f"| {name} | skipped: {r['skipped']} |||||||")
+            continue
+        lines.append(f"| {name} | {r['passed']} | {_ms(r['sol_ms_median'])} | {_pct(r['sol_ms_spread'])} | "
+                     f"{_ms(r['speedup_median'])} | {_pct(r['speedup_spread'])} | {r['wall_s_median']} | "
+                     f"{r['timing_loops_s_median']} |")
+    fid = results.get("fidelity", {})
+    if fid.get(COPY_CASE, {}).get("sol_ms_median"):
+        bandwidth = COPY_BYTES / (fid[COPY_CASE]["sol_ms_median"] * 1e-3) / 1e12
+        lines += ["", f"Copy-like kernel ({COPY_CASE}): {COPY_BYTES / 2**30:.0f} GiB moved in "
+                      f"{fid[COPY_CASE]['sol_ms_median']:.4g} ms = {bandwidth:.2f} TB/s"]
+    side, current = fid.get("same relu on a side stream", {}), fid.get(COPY_CASE, {})
+    if side.get("sol_ms_median") and current.get("sol_ms_median"):
+        lines.append(f"Side stream / current stream time: {side['sol_ms_median'] / current['sol_ms_median']:.3f}")
+    for profile, by_case in results.get("profiles", {}).items():
+        for name, r in by_case.items():
+            if "runs" in r:
+                lines.append(f"Profile {profile}, {name}: speedup spread {_pct(r['speedup_spread'])}, sol spread "
+                             f"{_pct(r['sol_ms_spread'])}, wall {r['wall_s_median']} s, timing loops "
+                             f"{r['timing_loops_s_median']} s")
+    graph = results.get("graph")
+    if graph and "eager_ms" in graph:
+        lines.append(f"Launch-bound relu: eager {graph['eager_ms'] * 1e3:.2f} µs, CUDA graph "
+                     f"{graph['graph_ms'] * 1e3:.2f} µs")
+    for name, r in results.get("ncu", {}).items():
+        if "ncu_ms" in r:
+            lines.append(f"ncu {name}: kernel {r['ncu_ms']:.4g} ms, grader {r['grader_ms']:.4g} ms, "
+                         f"grader/ncu {r['grader_over_ncu']:.4f}")
+        else:
+            lines.append(f"ncu {name}: {r.get('error', '')[-300:]}")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--sections", default="fidelity,profiles,graph,ncu")
+    args = parser.parse_args()
+    sections = set(args.sections.split(","))
+    args.out.mkdir(parents=True, exist_ok=True)
+    for solution, problem, _ in CASES.values():  # warm the build cache: grades below time, never compile
+        if solution.exists() and problem.exists():
+            kb("build", str(solution), "--device", "cuda")
+    results: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "repeats": args.repeats}
+    if "fidelity" in sections:
+        results["fidelity"] = run_fidelity(CASES, args.repeats, "default")
+    if "profiles" in sections:
+        short = {k: v for k, v in CASES.items() if k.startswith("short")}
+        results["profiles"] = {p: run_fidelity(short, args.repeats, p) for p in ("quick", "precise")}
+    if "graph" in sections:
+        solution, problem, _ = CASES["launch-bound relu (64K)"]
+        results["graph"] = run_graph(solution, problem)
+    if "ncu" in sections:
+        results["ncu"] = run_ncu({k: v for k, v in CASES.items() if "launch" not in k}, results.get("fidelity", {}),
+                                 args.out)
+    (args.out / "results.json").write_text(json.dumps(results, indent=1))
+    table = render(results)
+    (args.out / "results.md").write_text(table + "\n")
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

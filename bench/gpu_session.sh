@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The GPU record, in sections that fit the GPU machine's 10-minute calls:
+#   bash bench/gpu_session.sh machine build tests      # then, on the same warm machine:
+#   bash bench/gpu_session.sh grades lint              # and
+#   bash bench/gpu_session.sh fidelity sweep
+# Run from the repository root on a CUDA machine; logs go to $OUT (default ./gpu-out). The build
+# cache lives in .gpu/cache (ignored by git), so later sections on the same machine compile nothing.
+# Needs torch with CUDA, nvcc and ninja; no network (hydra only for the kb-sweep test: wheels in .whl/).
+set -uo pipefail
+OUT=${OUT:-gpu-out}
+mkdir -p "$OUT" .gpu
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
+export TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST:-9.0}
+export KB_CACHE_DIR=${KB_CACHE_DIR:-$PWD/.gpu/cache} KB_TEST_CACHE_DIR=${KB_CACHE_DIR:-$PWD/.gpu/cache}
+kb() { python3 -m harness.cli "$@"; }
+cuda_solutions() { grep -l "cuda_sources\|\.cu\"" solutions/level*/*.py; }
+
+machine() {
+  { date -u; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv;
+    python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)"; nvcc --version | tail -2; } \
+    2>&1 | tee "$OUT/machine.txt"
+  ls .whl/*.whl >/dev/null 2>&1 && pip install --no-deps --no-index -q .whl/*.whl 2>&1 | tail -2
+}
+
+build() {
+  echo "== builds, in parallel" | tee "$OUT/build.txt"
+  kb build --device cuda --jobs 12 $(cuda_solutions) tests/fixtures/cuda/*.py tests/adversarial/cuda/*.py \
+    bench/fidelity/relu_*.py 2>&1 | tee -a "$OUT/build.txt"
+}
+
+tests() {
+  echo "== cuda tests" | tee "$OUT/pytest.txt"
+  python3 -m pytest -m cuda tests/ -v -p no:cacheprovider 2>&1 | tee -a "$OUT/pytest.txt"
+}
+
+grades() {
+  echo "== every shipped CUDA solution, graded" | tee "$OUT/grades.txt"
+  for f in $(cuda_solutions); do
+    kb grade "$f" --device cuda --json > "$OUT/grade-$(basename "$(dirname "$f")")-$(basename "$f" .py).json" 2>/dev/null
+  done
+  python3 - "$OUT" <<'EOF' | tee -a "$OUT/grades.txt"
+import json, sys
+from pathlib import Path
+print("| pair | status | speedup [95% interval] | ref ms | sol ms | roofline fraction | own share | other sizes |")
+print("|---|---|---|---|---|---|---|---|")
+for path in sorted(Path(sys.argv[1]).glob("grade-*.json")):
+    v = json.loads(path.read_text())
+    ci = v.get("speedup_ci") or [0, 0]
+    speed = f"{v['speedup']:.3g} [{ci[0]:.3g}, {ci[1]:.3g}]" if v.get("speedup") else "-"
+    fmt = lambda x: f"{x:.4g}" if isinstance(x, (int, float)) else "-"
+    own = (v.get("provenance") or {}).get("own_share")
+    gen = (v.get("generalization") or {}).get("passed")
+    print(f"| {path.stem[6:]} | {v['status']} | {speed} | {fmt(v['ref_ms'])} | {fmt(v['sol_ms'])} | "
+          f"{fmt(v.get('roofline_fraction'))} | {fmt(own)} | {gen} |"
+          + ("" if v["status"] == "pass" else f" {v['reason'][:150]}"))
+EOF
+}
+
+lint() {
+  echo "== kb lint --device cuda (full size)" | tee "$OUT/lint.txt"
+  kb lint --device cuda 2>&1 | tee -a "$OUT/lint.txt"
+}
+
+fidelity() {
+  python3 bench/fidelity/run.py --out "$OUT/fidelity" 2>&1 | tee "$OUT/fidelity.txt"
+}
+
+sweep() {
+  echo "== sweep throughput: CUDA pairs of level1-3, 1 GPU then all GPUs" | tee "$OUT/sweep.txt"
+  for gpus in 1 0; do
+    python3 bench/sweep_throughput.py --device cuda --set level1 level2 level3 --names --gpus "$gpus" --build-jobs 12 \
+      2>&1 | tee -a "$OUT/sweep.txt"
+  done
+}
+
+for section in "$@"; do
+  echo "### $section $(date -u +%H:%M:%S)" >&2
+  "$section"
+done
