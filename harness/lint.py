@@ -17,7 +17,6 @@ import argparse
 import copy
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -203,10 +202,10 @@ def _first_line(exc: BaseException) -> str:
 
 def _where(exc: BaseException, path: Path) -> str:
     """The problem file's line that raised, if any."""
-    if isinstance(exc, SyntaxError) and exc.lineno:
-        return f" (line {exc.lineno})"
+    if isinstance(exc, SyntaxError):
+        return ""   # its message names the line
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if Path(frame.filename).resolve() == path.resolve():
+        if Path(frame.filename).resolve() == path.resolve() and f"line {frame.lineno}" not in str(exc):
             return f" (line {frame.lineno})"
     return ""
 
@@ -553,20 +552,47 @@ def _last_line(text: str) -> str:
     return lines[-1][:300] if lines else "no output"
 
 
+def _child(path: str, device: str, full: bool, out: str, log: str) -> None:
+    """In the forked child: own session (killable as a group), output to a log, the report to `out`."""
+    os.setsid()
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    sys.exit(_child_main(["--one", path, "--device", device, "--out", out] + (["--full"] if full else [])))
+
+
+def _warm() -> None:
+    """Run in the fork server before any child: import torch and its meta-device registrations once."""
+    torch = _torch()
+    from torch.utils.flop_counter import FlopCounterMode  # noqa: F401
+    with torch.device("meta"):
+        torch.relu(torch.randn(2, 2))
+
+
+_context = None
+
+
+def _fork_context() -> Any:
+    """A fork server that imported torch once (no CPU work ran in it, so forking it is safe)."""
+    global _context
+    if _context is None:
+        import multiprocessing
+        _context = multiprocessing.get_context("forkserver")
+        os.environ["KB_LINT_WARM"] = "1"   # read when the fork server imports this module
+        _context.set_forkserver_preload(["harness.lint"])
+    return _context
+
+
 def lint_in_child(path: Path, device: str, full: bool, timeout: float) -> LintReport:
     """lint_problem in a fresh process; a crash, hang or unreadable answer is a failed row."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kb-lint-") as tmp:
-        out = Path(tmp) / "report.json"
-        command = [sys.executable, "-m", "harness.lint", "--one", str(path), "--device", device, "--out", str(out)]
-        if full:
-            command.append("--full")
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-        child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                 text=True, env=env, start_new_session=True)
-        try:
-            output, _ = child.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        out, log = Path(tmp) / "report.json", Path(tmp) / "log.txt"
+        child = _fork_context().Process(target=_child, args=(str(path), device, full, str(out), str(log)))
+        child.start()
+        os.environ.pop("KB_LINT_WARM", None)   # the fork server has started; nothing else should warm
+        child.join(timeout)
+        if child.is_alive():
             _kill(child)
             return _failed_row(path, device, f"timed out after {timeout:g} s (a hang, or too heavy at this size)",
                                time.monotonic() - started)
@@ -575,18 +601,20 @@ def lint_in_child(path: Path, device: str, full: bool, timeout: float) -> LintRe
                 return LintReport.from_dict(json.loads(out.read_text()))
             except (ValueError, TypeError) as exc:
                 return _failed_row(path, device, f"unreadable lint answer: {exc}", time.monotonic() - started)
-        how = f"signal {-child.returncode}" if child.returncode < 0 else f"exit code {child.returncode}"
+        code = child.exitcode
+        how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        output = log.read_text(errors="replace") if log.is_file() else ""
         return _failed_row(path, device, f"the lint process died ({how}): {_last_line(output)}",
                            time.monotonic() - started)
 
 
-def _kill(child: subprocess.Popen) -> None:
+def _kill(child: Any) -> None:
     import signal
     try:
         os.killpg(child.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
-        pass
-    child.wait()
+        child.kill()
+    child.join()
 
 
 def lint_all(paths: list[Path], device: str, full: bool, timeout: float = DEFAULT_TIMEOUT,
@@ -660,6 +688,9 @@ def _child_main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(asdict(report)))
     return 0
 
+
+if os.environ.get("KB_LINT_WARM") == "1" and __name__ != "__main__":
+    _warm()
 
 if __name__ == "__main__":
     sys.exit(_child_main())
