@@ -21,8 +21,9 @@ class Model(nn.Module):
         return torch.softmax(x, dim=1)
 
 
-batch_size = 16
-dim = 16384
+batch_size = 4096
+dim = 65536  # 1 GiB in and 1 GiB out: about 0.8 ms of HBM traffic on an H100
+SMALL_SIZES = {"batch_size": 3, "dim": 1001}
 
 
 def get_inputs():

@@ -43,6 +43,7 @@ out_channels = 128
 kernel_size = (5, 7)
 height = 512
 width = 256
+SMALL_SIZES = {"batch_size": 3, "in_channels": 5, "out_channels": 7, "height": 33, "width": 29}
 
 
 def get_inputs():
