@@ -15,7 +15,7 @@ class Model(nn.Module):
         return self.conv2d(x)
 
 
-batch_size = 16
+batch_size = 32
 in_channels = 128
 out_channels = 256
 kernel_size = 3

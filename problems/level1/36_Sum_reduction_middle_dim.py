@@ -15,7 +15,7 @@ class Model(nn.Module):
         return torch.sum(x, dim=self.dim, keepdim=True)
 
 
-batch_size = 96
+batch_size = 128
 reduce_size = 4096
 inner = 1024
 SMALL_SIZES = {"batch_size": 3, "reduce_size": 101, "inner": 33}

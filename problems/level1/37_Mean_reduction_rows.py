@@ -15,7 +15,7 @@ class Model(nn.Module):
 
 
 rows = 32768
-cols = 12288
+cols = 16384
 SMALL_SIZES = {"rows": 33, "cols": 1001}
 
 

@@ -14,7 +14,7 @@ class Model(nn.Module):
 
 
 rows = 8192
-cols = 49152
+cols = 65536
 SMALL_SIZES = {"rows": 101, "cols": 257}
 
 

@@ -15,7 +15,7 @@ class Model(nn.Module):
         return torch.prod(x, dim=self.dim)
 
 
-batch_size = 3072
+batch_size = 4096
 factors = 8
 inner = 16384
 SMALL_SIZES = {"batch_size": 3, "factors": 5, "inner": 1001}

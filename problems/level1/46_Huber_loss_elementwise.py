@@ -17,7 +17,7 @@ class Model(nn.Module):
 
 
 batch_size = 4096
-dim = 32768
+dim = 49152
 SMALL_SIZES = {"batch_size": 3, "dim": 1001}
 
 

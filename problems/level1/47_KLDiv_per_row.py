@@ -16,7 +16,7 @@ class Model(nn.Module):
         return F.kl_div(log_pred, target, reduction="none").sum(dim=1)
 
 
-batch_size = 12288
+batch_size = 10240
 num_classes = 16384
 SMALL_SIZES = {"batch_size": 33, "num_classes": 1001}
 

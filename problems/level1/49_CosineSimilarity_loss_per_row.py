@@ -15,7 +15,7 @@ class Model(nn.Module):
         return 1.0 - F.cosine_similarity(x1, x2, dim=1, eps=1e-8)
 
 
-batch_size = 24576
+batch_size = 20480
 dim = 8192
 SMALL_SIZES = {"batch_size": 33, "dim": 1001}
 

@@ -16,7 +16,7 @@ class Model(nn.Module):
         return F.multi_margin_loss(scores, targets, p=1, margin=self.margin, reduction="none")
 
 
-batch_size = 98304
+batch_size = 131072
 num_classes = 4096
 SMALL_SIZES = {"batch_size": 33, "num_classes": 1001}
 

@@ -20,7 +20,7 @@ class Model(nn.Module):
 
 
 batch_size = 4096
-dim = 65536
+dim = 49152
 degree = 5
 SMALL_SIZES = {"batch_size": 3, "dim": 1001}
 
