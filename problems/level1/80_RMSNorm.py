@@ -21,7 +21,7 @@ class Model(nn.Module):
         return x / rms * self.weight
 
 
-batch_size = 32
+batch_size = 48
 seq_len = 1024
 hidden = 4096
 SMALL_SIZES = {"batch_size": 3, "seq_len": 17, "hidden": 1001}

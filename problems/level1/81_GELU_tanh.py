@@ -18,7 +18,7 @@ class Model(nn.Module):
         return 0.5 * x * (1.0 + torch.tanh(inner))
 
 
-batch_size = 8192
+batch_size = 12288
 dim = 16384
 SMALL_SIZES = {"batch_size": 3, "dim": 1001}
 

@@ -18,7 +18,7 @@ class Model(nn.Module):
         return torch.clamp(y, -self.bound, self.bound)
 
 
-batch_size = 4096
+batch_size = 7168
 dim = 16384
 alpha = 1.5
 bound = 2.5
