@@ -89,6 +89,15 @@ def _pass_reason(verdict: Verdict) -> str:
     return f"correct on every trial; {verdict.speedup:.3g}x the PyTorch reference"
 
 
+def _memory_backed(min_free: int = 8 << 30) -> str | None:
+    """/dev/shm where it has room: outputs pass between the children through files, often GBs a trial."""
+    try:
+        stats = os.statvfs("/dev/shm")
+    except OSError:
+        return None
+    return "/dev/shm" if stats.f_bavail * stats.f_frsize >= min_free else None
+
+
 class _Workspace:
     """A private working directory for the children, and the children themselves: all gone on exit."""
 
@@ -98,7 +107,7 @@ class _Workspace:
             keep_in.mkdir(parents=True, exist_ok=True)
             self.path = Path(tempfile.mkdtemp(prefix=time.strftime("grade-%Y%m%d-%H%M%S-"), dir=keep_in))
         else:
-            self.path = Path(tempfile.mkdtemp(prefix="kb-grade-"))
+            self.path = Path(tempfile.mkdtemp(prefix="kb-grade-", dir=_memory_backed()))
         self.keep = keep_in is not None
         self.children: list[Child] = []
 

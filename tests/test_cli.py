@@ -20,7 +20,7 @@ def test_graded_failure_exits_1_with_reason(kb):
     verdict = parse_single_json(out)
     assert code == 1
     assert verdict["passed"] is False and verdict["status"] == "incorrect"
-    assert "[16, 16383]" in verdict["reason"]
+    assert "[3, 1000]" in verdict["reason"]
 
 
 def test_noisy_solution_cannot_spoil_the_json(kb):
