@@ -85,9 +85,14 @@ def resolve_device(name: str) -> torch.device:
 
 
 def make_inputs(problem: Any, seed: int, device: torch.device, scale: float = 1.0) -> list[Any]:
-    """The problem's inputs for `seed`, floating-point ones multiplied by `scale` (see seeds.call_scale)."""
+    """The problem's inputs for `seed`, floating-point ones multiplied by `scale` (see seeds.call_scale).
+
+    Drawn on the device itself (torch's factory functions follow the default device): GBs of random
+    numbers take seconds on a CPU. Every process draws the same way, so the same seed gives the same inputs.
+    """
     torch.manual_seed(seed)
-    inputs = [x.to(device) if isinstance(x, torch.Tensor) else x for x in problem.get_inputs()]
+    with torch.device(device):
+        inputs = [x.to(device) if isinstance(x, torch.Tensor) else x for x in problem.get_inputs()]
     if scale != 1.0:
         for x in inputs:
             if _scalable(x):
@@ -345,6 +350,8 @@ class Solution:
 
     def __init__(self, config: dict[str, Any], problem: Any, device: torch.device):
         self.config, self.problem, self.device = config, problem, device
+        import torch._dynamo  # noqa: F401  rebinds torch.manual_seed when first imported (by torch.compile,
+        import torch.profiler  # noqa: F401  or by the profiler): before the snapshot, not inside a call
         self.state = guard.StateSnapshot()
         self.counter = guard.OwnCodeCounter()
         self.module, self.cache = _import_solution(config, device, self.counter)
