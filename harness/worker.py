@@ -350,8 +350,6 @@ class Solution:
 
     def __init__(self, config: dict[str, Any], problem: Any, device: torch.device):
         self.config, self.problem, self.device = config, problem, device
-        import torch._dynamo  # noqa: F401  rebinds torch.manual_seed when first imported (by torch.compile,
-        import torch.profiler  # noqa: F401  or by the profiler): before the snapshot, not inside a call
         self.state = guard.StateSnapshot()
         self.counter = guard.OwnCodeCounter()
         self.module, self.cache = _import_solution(config, device, self.counter)

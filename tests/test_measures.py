@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import math
 import random
+import subprocess
+import sys
 
 import torch
+
+from conftest import ROOT
 
 from harness import tolerance
 from harness.compare import measure_error
@@ -84,3 +88,23 @@ def test_an_untouched_input_holding_nan_counts_as_unchanged():
         assert "modified input 0 in place" in str(violation)
     else:
         raise AssertionError("an input written in place went unnoticed")
+
+
+def test_torch_wrapping_its_own_function_is_allowed_but_a_solution_wrapper_is_rejected():
+    """torch._dynamo, imported lazily, rebinds torch.manual_seed to a wrapper of its own (a false
+    rejection on GPU before this rule); a solution's functools.wraps look-alike must still be caught."""
+    code = """
+import functools, torch
+from harness import guard
+state = guard.StateSnapshot()
+import torch._dynamo
+state.check("after torch._dynamo")
+original = torch.manual_seed
+torch.manual_seed = functools.wraps(original)(lambda seed: original(0))
+try:
+    state.check("after the solution's wrapper")
+except guard.Violation as violation:
+    print("REJECTED", violation)
+"""
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert "REJECTED the solution rebound torch.manual_seed after the solution's wrapper" in run.stdout, run.stderr

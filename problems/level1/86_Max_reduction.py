@@ -13,7 +13,7 @@ class Model(nn.Module):
         return torch.max(x, dim=self.dim)[0]
 
 
-batch_size = 96
+batch_size = 128  # 1.6 GB read measured 0.496 ms on an H200 at 96: 2.1 GB keeps it in the band there too
 dim1 = 4096
 dim2 = 1024
 SMALL_SIZES = {"batch_size": 3, "dim1": 257, "dim2": 33}

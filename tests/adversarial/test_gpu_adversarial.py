@@ -26,11 +26,15 @@ def test_gpu_cheat_does_not_pass(grade_file, fixture, status, words):
     assert words in verdict.reason
 
 
-def test_native_thread_deferral_is_caught_by_spot_checks_and_by_the_floor(grade_file):
+def test_native_thread_deferral_is_caught_by_spot_checks_or_gains_nothing(grade_file):
     checked = grade_file(HERE / "native_deferral.py", device="cuda")
     assert checked.status is Status.REJECTED and "timed call" in checked.reason, checked.reason
+    # Without spot checks: a time under the card's floor is rejected; otherwise the device-wide synchronize
+    # of later calls has waited for the deferred kernels, so the time is the work's.
     unchecked = grade_file(HERE / "native_deferral.py", device="cuda", spot_checks=0)
-    assert unchecked.status is Status.REJECTED and "physical floor" in unchecked.reason, unchecked.reason
+    honest = grade_file(FIXTURES / "cuda" / "relu_cuda.py", device="cuda", spot_checks=0)
+    floored = unchecked.status is Status.REJECTED and "physical floor" in unchecked.reason
+    assert floored or unchecked.sol_ms >= 0.8 * honest.sol_ms, (unchecked.reason, unchecked.sol_ms, honest.sol_ms)
 
 
 def test_token_kernel_shows_as_a_tiny_share_of_gpu_time(grade_file):
