@@ -113,24 +113,20 @@ def _clone(values: list[Any]) -> list[Any]:
 
 
 def _upcast(values: list[Any]) -> list[Any]:
-    torch = _torch()
-    return [v.to(torch.float64) if isinstance(v, torch.Tensor) and v.is_floating_point() else v for v in values]
+    from .worker import _upcast as upcast
+    return upcast(values)
 
 
 def make_inputs(problem: Any, seed: int, device: Any) -> list[Any]:
-    """As the grader draws them: seed, get_inputs(), move to the device."""
-    torch = _torch()
-    torch.manual_seed(seed)
-    return [v.to(device) if isinstance(v, torch.Tensor) else v for v in problem.get_inputs()]
+    """Drawn exactly as the grader draws them (harness.worker.make_inputs)."""
+    from .worker import make_inputs as grader_inputs
+    return grader_inputs(problem, seed, device)
 
 
 def construct(problem: Any, device: Any) -> Any:
-    """As the grader builds it: the same seed before get_init_inputs and before Model."""
-    torch = _torch()
-    torch.manual_seed(WEIGHT_SEED)
-    init = list(problem.get_init_inputs())
-    torch.manual_seed(WEIGHT_SEED)
-    return problem.Model(*init).to(device)
+    """Built exactly as the grader builds it: the same seed before get_init_inputs and before Model."""
+    from .worker import construct as grader_construct, init_inputs
+    return grader_construct(problem.Model, init_inputs(problem, WEIGHT_SEED), WEIGHT_SEED).to(device)
 
 
 def forward(model: Any, inputs: list[Any]) -> list[Any]:
