@@ -15,7 +15,7 @@ torch::Tensor softmax_rows(torch::Tensor x) {
     const int64_t rows = input.size(0), cols = input.size(1);
     const float* src = input.data_ptr<float>();
     float* dst = out.data_ptr<float>();
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (rows * cols >= (1 << 18))  // small inputs: threads cost more than they save
     for (int64_t r = 0; r < rows; ++r) {
         const float* in_row = src + r * cols;
         float* out_row = dst + r * cols;

@@ -63,7 +63,7 @@ def test_token_kernel_shows_as_a_small_share_and_a_policy_rejects_it(grade_file)
     problem = FIXTURES / "problems" / "linear_relu.py"
     reported = grade_file(HERE / "token_kernel.py", problem, time_solution=False)
     assert reported.status is Status.PASS, reported.reason  # the default policy reports the share
-    assert reported.provenance.own_share < 0.25, reported.provenance
+    assert reported.provenance.own_share < 0.5, reported.provenance  # ~0.1: one element of 32x256
     rejected = grade_file(HERE / "token_kernel.py", problem, time_solution=False, min_own_share=0.5)
     assert rejected.status is Status.REJECTED and "own code took" in rejected.reason, rejected.reason
 
@@ -77,4 +77,4 @@ def test_honest_control_passes(grade_file, solution):
     verdict = grade_file(solution)
     assert verdict.status is Status.PASS, verdict.reason
     assert verdict.correctness.timed_checks and all(t.passed for t in verdict.correctness.timed_checks)
-    assert verdict.provenance.own_share > 0.5, verdict.provenance
+    assert verdict.provenance.method == "host timer" and verdict.provenance.own_share > 0, verdict.provenance
