@@ -305,7 +305,8 @@ def check_deterministic(report: LintReport, run: Loaded) -> bool:
         return report.add("deterministic", False, "the same seed gave different inputs: get_inputs uses "
                                                    "randomness other than torch's global RNG")
     twin = construct(run.problem, run.device)
-    if not _same(list(run.model.state_dict().values()), list(twin.state_dict().values())):
+    # Parameters, not buffers: forward may update buffers (BatchNorm's running statistics in training mode).
+    if not _same(list(run.model.parameters()), list(twin.parameters())):
         return report.add("deterministic", False, "the same seed gave different weights: Model uses randomness "
                                                    "other than torch's global RNG")
     for label, model in (("a second forward call", run.model), ("a second model from the same seed", twin)):

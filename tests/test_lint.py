@@ -129,3 +129,11 @@ def test_lint_problem_api_in_process():
     report = lint_problem(LINT / "ignores_input.py")
     assert isinstance(report, LintReport)
     assert report.status == "fail" and [c.name for c in report.failed] == ["input_sensitive"]
+
+
+def test_forward_that_updates_buffers_is_still_deterministic():
+    """BatchNorm in training mode updates its running statistics: not randomness."""
+    from harness.lint import lint_problem
+
+    report = lint_problem(LINT / "batchnorm_running_stats.py")
+    assert report.status == "pass", [(c.name, c.reason) for c in report.failed]
