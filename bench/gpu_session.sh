@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU record, in sections that fit the GPU machine's 10-minute calls:
 #   bash bench/gpu_session.sh machine build tests      # then, on the same warm machine:
-#   bash bench/gpu_session.sh grades lint              # and
+#   bash bench/gpu_session.sh lint                     # and
 #   bash bench/gpu_session.sh fidelity sweep
 # Run from the repository root on a CUDA machine; logs go to $OUT (default ./gpu-out). The build
 # cache lives in .gpu/cache (ignored by git), so later sections on the same machine compile nothing.
@@ -33,29 +33,6 @@ tests() {
   python3 -m pytest -m cuda tests/ -v -p no:cacheprovider 2>&1 | tee -a "$OUT/pytest.txt"
 }
 
-grades() {
-  echo "== every shipped CUDA solution, graded" | tee "$OUT/grades.txt"
-  for f in $(cuda_solutions); do
-    kb grade "$f" --device cuda --json > "$OUT/grade-$(basename "$(dirname "$f")")-$(basename "$f" .py).json" 2>/dev/null
-  done
-  python3 - "$OUT" <<'EOF' | tee -a "$OUT/grades.txt"
-import json, sys
-from pathlib import Path
-print("| pair | status | speedup [95% interval] | ref ms | sol ms | roofline fraction | own share | other sizes |")
-print("|---|---|---|---|---|---|---|---|")
-for path in sorted(Path(sys.argv[1]).glob("grade-*.json")):
-    v = json.loads(path.read_text())
-    ci = v.get("speedup_ci") or [0, 0]
-    speed = f"{v['speedup']:.3g} [{ci[0]:.3g}, {ci[1]:.3g}]" if v.get("speedup") else "-"
-    fmt = lambda x: f"{x:.4g}" if isinstance(x, (int, float)) else "-"
-    own = (v.get("provenance") or {}).get("own_share")
-    gen = (v.get("generalization") or {}).get("passed")
-    print(f"| {path.stem[6:]} | {v['status']} | {speed} | {fmt(v['ref_ms'])} | {fmt(v['sol_ms'])} | "
-          f"{fmt(v.get('roofline_fraction'))} | {fmt(own)} | {gen} |"
-          + ("" if v["status"] == "pass" else f" {v['reason'][:150]}"))
-EOF
-}
-
 lint() {
   echo "== kb lint --device cuda (full size)" | tee "$OUT/lint.txt"
   kb lint --device cuda 2>&1 | tee -a "$OUT/lint.txt"
@@ -69,8 +46,10 @@ sweep() {
   echo "== sweep throughput: CUDA pairs of level1-3, 1 GPU then all GPUs" | tee "$OUT/sweep.txt"
   for gpus in 1 0; do
     python3 bench/sweep_throughput.py --device cuda --set level1 level2 level3 --names --gpus "$gpus" --build-jobs 12 \
-      2>&1 | tee -a "$OUT/sweep.txt"
+      --out "$OUT/sweep-$gpus" 2>&1 | tee -a "$OUT/sweep.txt"
   done
+  # every shipped pair: verdict, speedup, roofline fraction, own share (report.md's second table)
+  kb report "$OUT/sweep-1/warm-1gpu.jsonl" --out "$OUT/report" 2>&1 | tee -a "$OUT/sweep.txt"
 }
 
 for section in "$@"; do

@@ -242,7 +242,7 @@ def _report(args: argparse.Namespace) -> int:
     print(report.as_text(rows))
     out = args.out or args.results.parent
     out.mkdir(parents=True, exist_ok=True)
-    (out / "report.md").write_text(report.as_markdown(rows))
+    (out / "report.md").write_text(report.as_markdown(rows) + "\n" + report.pairs_markdown(records))
     (out / "report.csv").write_text(report.as_csv(rows))
     written = [out / "report.md", out / "report.csv"]
     if report.plot(records, out / "report.png"):

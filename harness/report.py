@@ -93,6 +93,28 @@ def as_markdown(rows: list[Row]) -> str:
     return "\n".join(lines) + "\n"
 
 
+_PAIR_HEADER = ["pair", "status", "speedup [95% interval]", "ref ms", "sol ms", "roofline fraction",
+                "own share", "other sizes", "reason"]
+
+
+def pairs_markdown(records: Iterable[dict[str, Any]]) -> str:
+    """One row per pair: the verdict, the speedup, how close to the card's floor, whose code did the work."""
+    def num(x: Any) -> str:
+        return f"{x:.4g}" if isinstance(x, (int, float)) else "-"
+
+    lines = ["| " + " | ".join(_PAIR_HEADER) + " |", "|" + "---|" * len(_PAIR_HEADER)]
+    for pair_id, record in sorted(latest(records).items()):
+        v = record["verdict"]
+        ci = v.get("speedup_ci")
+        speedup = f"{v['speedup']:.3g} [{ci[0]:.3g}, {ci[1]:.3g}]" if v.get("speedup") and ci else "-"
+        own = (v.get("provenance") or {}).get("own_share")
+        sizes = {True: "correct", False: "wrong", None: "-"}[(v.get("generalization") or {}).get("passed")]
+        reason = "" if v["passed"] else v["reason"].replace("|", "/")[:120]
+        lines.append(f"| {pair_id} | {v['status']} | {speedup} | {num(v.get('ref_ms'))} | {num(v.get('sol_ms'))} | "
+                     f"{num(v.get('roofline_fraction'))} | {num(own)} | {sizes} | {reason} |")
+    return "\n".join(lines) + "\n"
+
+
 def as_csv(rows: list[Row]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)

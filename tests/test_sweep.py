@@ -64,7 +64,9 @@ def test_killed_sweep_resumes_without_regrading_or_losing_anything(tmp_path, cac
                           text=True, cwd=ROOT)
     assert done.returncode == 0
     assert done.stdout.splitlines()[1].split()[:4] == ["level1", "2", "100.0", "100.0"]
-    assert (tmp_path / "report.md").read_text().startswith("| set | pairs |")
+    markdown = (tmp_path / "report.md").read_text()
+    assert markdown.startswith("| set | pairs |")
+    assert "| level1/19_ReLU | pass |" in markdown and "| roofline fraction |" in markdown  # one row per pair
     assert "fast_1.5 %" in (tmp_path / "report.csv").read_text()
     assert (tmp_path / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
