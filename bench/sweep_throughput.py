@@ -55,6 +55,8 @@ def main() -> None:
     parser.add_argument("--gpus", type=int, default=0, help="grading workers on the first N GPUs (0: all)")
     parser.add_argument("--build-jobs", type=int, default=2)
     parser.add_argument("--timing", default="default", choices=sorted(TIMING_PROFILES))
+    parser.add_argument("--runs", nargs="+", default=["cold", "warm"], choices=["cold", "warm"])
+    parser.add_argument("--out", type=Path, help="keep each run's results JSONL here (default: discarded)")
     args = parser.parse_args()
 
     pairs = find_pairs(ROOT / "solutions", ROOT / "problems", sets=args.set, names=args.names or None)
@@ -66,11 +68,11 @@ def main() -> None:
         print(f"{len(pairs)} pairs ({' '.join(args.set)}), device {args.device}, {len(slots)} grading worker(s) "
               f"{slots}, {args.build_jobs} build jobs, timing {args.timing}")
         print(f"{'cache':<6} {'wall s':>8} {'pairs/min':>10} {'passed':>7} {'worker idle':>12}  gpu idle samples")
-        for label in ("cold", "warm"):
+        for label in args.runs:
             sampler = GpuSampler(args.device == "cuda")
             started = time.monotonic()
-            summary = sweep(pairs, config, ResultStore(Path(tmp) / f"{label}.jsonl"), build_jobs=args.build_jobs,
-                            slots=slots)
+            results = (args.out or Path(tmp)) / f"{label}-{len(slots)}gpu.jsonl"
+            summary = sweep(pairs, config, ResultStore(results), build_jobs=args.build_jobs, slots=slots)
             wall = time.monotonic() - started
             gpu_idle = ", ".join(f"gpu{g} {f:.0%}" for g, f in sorted(sampler.stop().items())) or "-"
             print(f"{label:<6} {wall:>8.1f} {60 * summary.graded / wall:>10.2f} {summary.passed:>4}/{summary.graded}"
