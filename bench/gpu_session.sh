@@ -28,14 +28,23 @@ build() {
     bench/fidelity/relu_*.py 2>&1 | tee -a "$OUT/build.txt"
 }
 
+gpus() { nvidia-smi --list-gpus | wc -l; }
+
 tests() {
-  echo "== cuda tests" | tee "$OUT/pytest.txt"
-  python3 -m pytest -m cuda tests/ -v -p no:cacheprovider 2>&1 | tee -a "$OUT/pytest.txt"
+  echo "== cuda tests, one xdist worker per GPU" | tee "$OUT/pytest.txt"
+  KB_TEST_SPREAD_GPUS=$(gpus) python3 -m pytest -m cuda tests/ -v -p no:cacheprovider -n "$(gpus)" 2>&1 \
+    | tee -a "$OUT/pytest.txt"
+  echo "== the two-GPU sweep test, all cards visible" | tee -a "$OUT/pytest.txt"
+  python3 -m pytest -m cuda tests/test_sweep.py -v -p no:cacheprovider 2>&1 | tee -a "$OUT/pytest.txt"
 }
 
 lint() {
-  echo "== kb lint --device cuda (full size)" | tee "$OUT/lint.txt"
-  kb lint --device cuda 2>&1 | tee -a "$OUT/lint.txt"
+  echo "== kb lint --device cuda (full size): level1 on the first GPU, levels 2-3 on the last" | tee "$OUT/lint.txt"
+  CUDA_VISIBLE_DEVICES=0 kb lint --device cuda --jobs 2 problems/level1 > "$OUT/lint-level1.txt" 2>&1 &
+  CUDA_VISIBLE_DEVICES=$(( $(gpus) - 1 )) kb lint --device cuda --jobs 2 problems/level2 problems/level3 \
+    > "$OUT/lint-level23.txt" 2>&1
+  wait
+  cat "$OUT/lint-level1.txt" "$OUT/lint-level23.txt" >> "$OUT/lint.txt"
 }
 
 fidelity() {

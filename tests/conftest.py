@@ -13,6 +13,12 @@ from harness.config import TIMING_PROFILES, GradeConfig, Timeouts
 from harness.grade import grade
 from harness.verdict import Verdict
 
+# On a machine with N GPUs, `KB_TEST_SPREAD_GPUS=N pytest -n N -m cuda` pins each xdist worker (and the
+# grades it starts) to a card of its own, before anything initialises CUDA.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if os.environ.get("KB_TEST_SPREAD_GPUS") and _WORKER.startswith("gw"):
+    os.environ["CUDA_VISIBLE_DEVICES"] = str(int(_WORKER[2:]) % int(os.environ["KB_TEST_SPREAD_GPUS"]))
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 RELU_PROBLEM = ROOT / "problems" / "level1" / "19_ReLU.py"
