@@ -108,3 +108,23 @@ except guard.Violation as violation:
 """
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert "REJECTED the solution rebound torch.manual_seed after the solution's wrapper" in run.stdout, run.stderr
+
+
+def test_own_kernels_are_named_from_the_sources_and_library_kernels_never_count_as_own():
+    from harness.provenance import is_own, kernel_names
+
+    source = """
+template <int T> __global__ void __launch_bounds__(256)
+sgemm_kernel(const float* a, float* c) {}
+extern "C" __global__ void relu_kernel(const float* x, float* y, long n) {}
+__global__ void vectorized_elementwise_kernel(float* x) {}   // a name ATen uses too
+__device__ float helper(float x) { return x; }
+"""
+    own = kernel_names([source])
+    assert own == {"sgemm_kernel", "relu_kernel", "vectorized_elementwise_kernel"}
+    assert is_own("void sgemm_kernel<128>(float const*, float*)", own)
+    assert is_own("relu_kernel(float const*, float*, long)", own)
+    assert is_own("void (anonymous namespace)::relu_kernel(float const*, float*, long)", own)
+    assert not is_own("void at::native::vectorized_elementwise_kernel<4, at::native::CUDAFunctor_add<float>, "
+                      "std::array<char*, 3ul> >(int, at::native::CUDAFunctor_add<float>, std::array<char*, 3ul>)", own)
+    assert not is_own("sm90_xmma_gemm_f32f32_tf32f32_f32_nn_n_tilesize128x128x32_cgasize1x2x1_execute_kernel", own)
