@@ -32,6 +32,7 @@ CHEATS = [
     ("patched_clock.py", Status.REJECTED, "rebound "),
     ("sabotage_reference.py", Status.REJECTED, "rebound torch.relu"),
     ("reads_expected.py", Status.INCORRECT, "relative error"),
+    ("lucky_zeros.py", Status.INCORRECT, "relative error"),
     ("seed_replay.py", Status.INCORRECT, "relative error"),
     ("forged_result.py", Status.CRASHED, "exited with code 0"),
     ("forged_answer.py", Status.CRASHED, "did not sign"),
