@@ -18,8 +18,6 @@ SOLUTION = KB / "runs" / "level1" / "90_Elementwise_add.py"
 
 
 def test_fixture_files_follow_kernelbench_conventions():
-    import torch
-
     from harness.problem import load_problem
 
     tree = ast.parse(PROBLEM.read_text())
