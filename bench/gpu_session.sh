@@ -2,7 +2,7 @@
 # The GPU record, in sections that fit the GPU machine's 10-minute calls:
 #   bash bench/gpu_session.sh machine build tests      # then, on the same warm machine:
 #   bash bench/gpu_session.sh lint                     # and
-#   bash bench/gpu_session.sh fidelity sweep
+#   bash bench/gpu_session.sh fidelity; then sweep1; then sweep2    (each about 10 minutes or less)
 # Run from the repository root on a CUDA machine; logs go to $OUT (default ./gpu-out). The build
 # cache lives in .gpu/cache (ignored by git), so later sections on the same machine compile nothing.
 # Needs torch with CUDA, nvcc and ninja; no network (hydra only for the kb-sweep test: wheels in .whl/).
@@ -51,14 +51,19 @@ fidelity() {
   python3 bench/fidelity/run.py --out "$OUT/fidelity" 2>&1 | tee "$OUT/fidelity.txt"
 }
 
-sweep() {
-  echo "== sweep throughput: CUDA pairs of level1-3, 1 GPU then all GPUs" | tee "$OUT/sweep.txt"
-  for gpus in 1 0; do
-    python3 bench/sweep_throughput.py --device cuda --set level1 level2 level3 --names --gpus "$gpus" --build-jobs 12 \
-      --out "$OUT/sweep-$gpus" 2>&1 | tee -a "$OUT/sweep.txt"
-  done
-  # every shipped pair: verdict, speedup, roofline fraction, own share (report.md's second table)
+sweep_on() {  # $1: how many GPUs (0: all). The shipped CUDA pairs only: the C++ ones reject CUDA tensors.
+  echo "== sweep throughput, CUDA pairs of level1-3, gpus=$1 (0: all)" | tee -a "$OUT/sweep.txt"
+  python3 bench/sweep_throughput.py --device cuda --set level1 level2 level3 --gpus "$1" --build-jobs 12 \
+    --names $(cuda_solutions | xargs -n1 basename | sed 's/\.py$//') --out "$OUT/sweep-$1" 2>&1 | tee -a "$OUT/sweep.txt"
+}
+
+sweep1() {  # one GPU, cold then warm; then every CUDA pair's verdict, speedup, roofline fraction, own share
+  sweep_on 1
   kb report "$OUT/sweep-1/warm-1gpu.jsonl" --out "$OUT/report" 2>&1 | tee -a "$OUT/sweep.txt"
+}
+
+sweep2() {  # every GPU, cold then warm
+  sweep_on 0
 }
 
 for section in "$@"; do
