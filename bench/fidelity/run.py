@@ -52,7 +52,9 @@ def kb(*args: str) -> subprocess.CompletedProcess:
 
 def grade_once(solution: Path, problem: Path, timing: str) -> dict:
     started = time.monotonic()
-    done = kb("grade", str(solution), "--problem", str(problem), "--device", "cuda", "--json", "--timing", timing)
+    # Timing is what is measured here: one trial, one spot check, no profiler, no other sizes.
+    done = kb("grade", str(solution), "--problem", str(problem), "--device", "cuda", "--json", "--timing", timing,
+              "--trials", "1", "--spot-checks", "1", "--no-provenance", "--generalization", "off")
     wall = time.monotonic() - started
     verdict = json.loads(done.stdout)
     timings = [verdict.get(k) or {} for k in ("ref_timing", "sol_timing")]
