@@ -159,3 +159,14 @@ def test_solution_with_hard_coded_sizes_fails_the_generalization_trial(grade_fil
     assert reported.generalization.passed is False and "[16, 1024]" in reported.generalization.problem
     required = grade_file(hard_coded, problem, sizes="full", time_solution=False, generalization="require")
     assert required.status is Status.INCORRECT and "other sizes" in required.reason, required.reason
+
+
+CPU_SOLUTIONS = sorted(p for p in (ROOT / "solutions").glob("level*/*.py")
+                       if "cuda_sources" not in p.read_text() and '.cu"' not in p.read_text())
+
+
+@pytest.mark.parametrize("solution", CPU_SOLUTIONS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_shipped_cpu_solution_passes(grade_file, solution):
+    verdict = grade_file(solution, problem=None, time_solution=False)
+    assert verdict.status is Status.PASS, verdict.reason
+    assert verdict.generalization.passed is None  # on the CPU the grade already runs at SMALL_SIZES
