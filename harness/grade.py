@@ -262,9 +262,8 @@ class _Grading:
         answer = self._answer_to(reference, dict(op="prepare", trials=spots), self.timeouts.run * len(spots),
                                  "computing the oracle for the spot-checked timed calls", "reference")
         for j, spot, ref in zip(self.seeds.spot_checks, spots, answer["trials"]):
-            errors = self._answer_to(reference, dict(op="compare", trial=spot["id"], path=str(self._spot_path(j))),
-                                     self.timeouts.run, f"checking timed call {j}", "reference")["errors"]
-            trial = _judge_trial(self.seeds.timing, errors, ref, report)
+            trial = self._judge_saved(reference, spot["id"], self._spot_path(j), self.seeds.timing, ref, report,
+                                      f"timed call {j}")
             report.timed_checks.append(trial)
             if not trial.passed:
                 raise Stop(Status.REJECTED, f"timed call {j + 1} returned a wrong result ({trial.problem}), though "
@@ -343,6 +342,11 @@ class _Grading:
         path = self.workspace.path / f"outputs-{trial_id}.pt"
         self._answer_to(solution, dict(op="run", seed=seed, path=str(path)), self.timeouts.run, f"running {what}",
                         "solution")
+        return self._judge_saved(reference, trial_id, path, seed, ref, report, what)
+
+    def _judge_saved(self, reference: Child, trial_id: int | str, path: Path, seed: int, ref: dict[str, Any],
+                     report: CorrectnessReport, what: str) -> TrialResult:
+        """The reference process measures outputs the solution saved at `path`; the budget judges them here."""
         answer = self._answer_to(reference, dict(op="compare", trial=trial_id, path=str(path)), self.timeouts.run,
                                  f"checking {what}", "reference")
         return _judge_trial(seed, answer["errors"], ref, report)

@@ -76,6 +76,10 @@ def load_problem(path: Path, sizes: str | dict[str, int] | None = None) -> types
     return module
 
 
+def has_small_sizes(module: types.ModuleType) -> bool:
+    return isinstance(getattr(module, SMALL_SIZES, None), dict) and bool(getattr(module, SMALL_SIZES))
+
+
 def resize(module: types.ModuleType, sizes: str | dict[str, int], path: Path) -> dict[str, int]:
     """Set the problem's module-level size constants, which get_inputs/get_init_inputs read at call time.
 
@@ -83,10 +87,10 @@ def resize(module: types.ModuleType, sizes: str | dict[str, int], path: Path) ->
     instance with odd sizes (used on CPU, by `kb lint`, and for the shape-generalization trial).
     """
     if sizes == "small":
-        sizes = getattr(module, SMALL_SIZES, None)
-        if not isinstance(sizes, dict) or not sizes:
+        if not has_small_sizes(module):
             raise BadInput(f"problem file {path} defines no {SMALL_SIZES} dict, so it has no small size; "
                            f"add e.g. {SMALL_SIZES} = {{'batch_size': 3}} or grade it at full size")
+        sizes = getattr(module, SMALL_SIZES)
     if not isinstance(sizes, dict):
         raise BadInput(f"sizes must be 'small' or a dict of constants, not {sizes!r}")
     unknown = [name for name in sizes if not hasattr(module, name)]

@@ -31,7 +31,7 @@ import torch
 from . import compare, guard, provenance, roofline, seeds, timing
 from .config import TimingProfile
 from .buildcache import CompileError, ExtensionCache, NeedsCuda
-from .problem import SMALL_SIZES, BadInput, load_module, load_problem, resize
+from .problem import BadInput, has_small_sizes, load_module, load_problem, resize
 from .protocol import Link
 
 
@@ -160,7 +160,7 @@ def load_sized_problem(config: dict[str, Any], device: torch.device) -> tuple[An
     sizes = config.get("sizes") or "auto"
     problem = load_problem(Path(config["problem"]))
     if sizes == "auto":
-        sizes = "small" if device.type == "cpu" and isinstance(getattr(problem, SMALL_SIZES, None), dict) else "full"
+        sizes = "small" if device.type == "cpu" and has_small_sizes(problem) else "full"
     if sizes == "small":
         return problem, f"small {resize(problem, 'small', Path(config['problem']))}"
     return problem, "full"
@@ -225,9 +225,8 @@ class Reference:
             counted = roofline.count_work(self.model, inputs)
         except Exception:
             return None
-        name = torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "cpu"
-        return {"flops": counted.flops, "read_bytes": counted.read_bytes,
-                "floor_ms": roofline.floor_ms(counted, roofline.peak_for(name))}
+        peak = roofline.peak_for(device_info(self.device)["device_name"])
+        return {"flops": counted.flops, "read_bytes": counted.read_bytes, "floor_ms": roofline.floor_ms(counted, peak)}
 
     def time(self, message: dict[str, Any]) -> dict[str, Any]:
         calls = CallInputs(self.problem, message["seed"], message["scales"], self.device)
@@ -254,7 +253,7 @@ def run_reference(link: Link, config: dict[str, Any]) -> None:
             oracle, outputs = reference.pending.pop(message["trial"])
             link.send(ok=True, errors=_compare_trial(Path(message["path"]), oracle, outputs, device))
         elif op == "resize":  # the shape-generalization trial: the problem's SMALL_SIZES, if it has them
-            if not isinstance(getattr(problem, SMALL_SIZES, None), dict):
+            if not has_small_sizes(problem):
                 link.send(ok=True, sizes=None)
                 continue
             sizes = resize(problem, "small", Path(config["problem"]))
