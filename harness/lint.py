@@ -163,15 +163,19 @@ class Trial:
 
 def make_trial(model: Any, model64: Any, inputs: list[Any]) -> Trial:
     """The reference, the oracle (float64 copy; the reference itself where that fails) and the budgets."""
-    from . import compare, tolerance
-    torch = _torch()
-    reference = forward(model, inputs)
     oracle = None
     if model64 is not None:
         try:
             oracle = forward(model64, _upcast(inputs))
         except Exception:
             oracle = None
+    return trial_of(inputs, forward(model, inputs), oracle)
+
+
+def trial_of(inputs: list[Any], reference: list[Any], oracle: list[Any] | None) -> Trial:
+    """A Trial from outputs already computed, with the grader's budgets."""
+    from . import compare, tolerance
+    torch = _torch()
     if oracle is None or len(oracle) != len(reference):
         oracle = [r.to(torch.float64) if r.is_floating_point() else r for r in reference]
     budgets = []
@@ -268,7 +272,7 @@ def check_loads(report: LintReport, path: Path, sizes: str, device: Any) -> Load
         problem = load_problem(path, sizes="small" if sizes == "small" else None)
         model = construct(problem, device)
         first = make_inputs(problem, FIRST_SEED, device)
-        forward(model, first)
+        reference = forward(model, first)
     except Exception as exc:
         report.add("loads", False, _first_line(exc) + _where(exc, path))
         return None
@@ -279,10 +283,10 @@ def check_loads(report: LintReport, path: Path, sizes: str, device: Any) -> Load
         report.add("loads", False, f"the float64 copy (model.double(), inputs upcast) fails: "
                                    f"{_first_line(exc)}{_where(exc, path)}")
         return None
-    if len(oracle) != len(forward(model, first)):
+    if len(oracle) != len(reference):
         report.add("loads", False, "the float64 copy returns a different number of outputs")
         return None
-    loaded = Loaded(problem, model, model64, make_trial(model, model64, first),
+    loaded = Loaded(problem, model, model64, trial_of(first, reference, oracle),
                     make_trial(model, model64, make_inputs(problem, SECOND_SEED, device)), device)
     outs = ", ".join(str(o.dtype).removeprefix("torch.") + str(list(o.shape)) for o in loaded.first.reference)
     report.add("loads", True, f"constructs and runs; outputs {outs}; float64 copy runs")
