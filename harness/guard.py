@@ -11,6 +11,7 @@ before they could be rebound.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import sys
 import threading
@@ -191,16 +192,15 @@ _M_MMAP_THRESHOLD, _M_PERTURB = -3, -6  # glibc mallopt parameters
 _FRESH_BYTE = 0x80  # glibc fills each new allocation with this ^ 0xFF: 0x7F7F7F7F is 3.4e38 as a float
 
 
-def _libc() -> Any:
+def _load_mallopt() -> Callable[[int, int], int] | None:
+    """glibc's mallopt, where the C library has it."""
     try:
-        import ctypes
-
-        return ctypes.CDLL(None)
-    except OSError:
+        return ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
         return None
 
 
-_LIBC = _libc()
+_MALLOPT = _load_mallopt()
 
 
 class PoisonedMemory:
@@ -213,9 +213,9 @@ class PoisonedMemory:
         self.device, self.nbytes = device, nbytes
 
     def __enter__(self) -> "PoisonedMemory":
-        if _LIBC is not None and hasattr(_LIBC, "mallopt"):
-            _LIBC.mallopt(_M_PERTURB, _FRESH_BYTE)
-            _LIBC.mallopt(_M_MMAP_THRESHOLD, 32 << 20)
+        if _MALLOPT is not None:
+            _MALLOPT(_M_PERTURB, _FRESH_BYTE)
+            _MALLOPT(_M_MMAP_THRESHOLD, 32 << 20)
         if self.device.type == "cuda":
             try:
                 torch.empty(self.nbytes, dtype=torch.uint8, device=self.device).fill_(0xFF)  # freed at once
@@ -224,9 +224,9 @@ class PoisonedMemory:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if _LIBC is not None and hasattr(_LIBC, "mallopt"):
-            _LIBC.mallopt(_M_PERTURB, 0)
-            _LIBC.mallopt(_M_MMAP_THRESHOLD, 128 << 10)
+        if _MALLOPT is not None:
+            _MALLOPT(_M_PERTURB, 0)
+            _MALLOPT(_M_MMAP_THRESHOLD, 128 << 10)
 
 
 # --- one call -------------------------------------------------------------------------------------
