@@ -130,12 +130,11 @@ class ExtensionCache:
         content = {}
         for p in sorted(set(paths) | beside):
             with open(p, "rb") as f:
-                content[p] = hashlib.sha256(f.read()).hexdigest()
+                data = f.read()
+            content[p] = hashlib.sha256(data).hexdigest()
+            if p.endswith((".cu", ".cuh")):
+                self.cuda_sources.append(data.decode(errors="replace"))
         with_cuda = any(p.endswith((".cu", ".cuh")) for p in paths) or bool(kwargs.get("with_cuda"))
-        for path in sorted(set(paths) | beside):
-            if path.endswith((".cu", ".cuh")):
-                with open(path, errors="replace") as f:
-                    self.cuda_sources.append(f.read())
 
         def build(directory: str) -> Any:
             return self._torch_load(name, paths, build_directory=directory, **kwargs)
