@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The GPU record, in sections that fit the GPU machine's 10-minute calls:
-#   bash bench/gpu_session.sh machine build tests      # then, on the same warm machine:
-#   bash bench/gpu_session.sh lint                     # and
-#   bash bench/gpu_session.sh fidelity; then sweep1; then sweep2    (each about 10 minutes or less)
-# Run from the repository root on a CUDA machine; logs go to $OUT (default ./gpu-out). The build
-# cache lives in .gpu/cache (ignored by git), so later sections on the same machine compile nothing.
+# The GPU record, in sections that fit the GPU machine's 10-minute calls, e.g. on one warm machine:
+#   bash bench/gpu_session.sh machine build tests
+#   bash bench/gpu_session.sh fidelity
+#   LINT=problems/level1/86_Max_reduction.py SWEEP_GPUS=1 SWEEP_RUNS=cold bash bench/gpu_session.sh lint sweep
+#   SWEEP_GPUS=1 SWEEP_RUNS=warm bash bench/gpu_session.sh sweep
+# and on a machine of two or more GPUs: `bash bench/gpu_session.sh machine sweeptest sweep` (the two-GPU test
+# and a sweep on every card). Run from the repository root on a CUDA machine; logs go to $OUT (default ./gpu-out).
+# Build caches live in .gpu/ (ignored by git), so later sections on the same machine compile nothing.
 # Needs torch with CUDA, nvcc and ninja; no network (hydra only for the kb-sweep test: wheels in .whl/).
 set -uo pipefail
 OUT=${OUT:-gpu-out}
@@ -30,15 +32,24 @@ build() {
 
 gpus() { nvidia-smi --list-gpus | wc -l; }
 
-tests() {
-  echo "== cuda tests, one xdist worker per GPU" | tee "$OUT/pytest.txt"
-  KB_TEST_SPREAD_GPUS=$(gpus) python3 -m pytest -m cuda tests/ -v -p no:cacheprovider -n "$(gpus)" 2>&1 \
-    | tee -a "$OUT/pytest.txt"
-  echo "== the two-GPU sweep test, all cards visible" | tee -a "$OUT/pytest.txt"
-  python3 -m pytest -m cuda tests/test_sweep.py -v -p no:cacheprovider 2>&1 | tee -a "$OUT/pytest.txt"
+PYTEST_REPORT=(-v -p no:cacheprovider -rfEs --tb=short --durations=12)
+
+tests() {  # every cuda test but the two-GPU one, one xdist worker per GPU
+  echo "== cuda tests, one xdist worker per GPU" | tee -a "$OUT/pytest.txt"
+  KB_TEST_SPREAD_GPUS=$(gpus) python3 -m pytest -m cuda tests/ --ignore=tests/test_sweep.py "${PYTEST_REPORT[@]}" \
+    -n "$(gpus)" 2>&1 | tee -a "$OUT/pytest.txt"
 }
 
-lint() {
+sweeptest() {  # the two-GPU sweep test (skipped on one GPU), all cards visible
+  echo "== the two-GPU sweep test" | tee -a "$OUT/pytest.txt"
+  python3 -m pytest -m cuda tests/test_sweep.py "${PYTEST_REPORT[@]}" 2>&1 | tee -a "$OUT/pytest.txt"
+}
+
+lint() {  # $LINT: only these problems, on the first GPU; else every problem, level 1 and levels 2-3 side by side
+  if [ -n "${LINT:-}" ]; then
+    kb lint --device cuda $LINT 2>&1 | tee -a "$OUT/lint.txt"
+    return
+  fi
   echo "== kb lint --device cuda (full size): level1 on the first GPU, levels 2-3 on the last" | tee "$OUT/lint.txt"
   CUDA_VISIBLE_DEVICES=0 kb lint --device cuda --jobs 2 problems/level1 > "$OUT/lint-level1.txt" 2>&1 &
   CUDA_VISIBLE_DEVICES=$(( $(gpus) - 1 )) kb lint --device cuda --jobs 2 problems/level2 problems/level3 \
@@ -51,19 +62,16 @@ fidelity() {
   python3 bench/fidelity/run.py --out "$OUT/fidelity" 2>&1 | tee "$OUT/fidelity.txt"
 }
 
-sweep_on() {  # $1: how many GPUs (0: all). The shipped CUDA pairs only: the C++ ones reject CUDA tensors.
-  echo "== sweep throughput, CUDA pairs of level1-3, gpus=$1 (0: all)" | tee -a "$OUT/sweep.txt"
-  python3 bench/sweep_throughput.py --device cuda --set level1 level2 level3 --gpus "$1" --build-jobs 12 \
-    --names $(cuda_solutions | xargs -n1 basename | sed 's/\.py$//') --out "$OUT/sweep-$1" 2>&1 | tee -a "$OUT/sweep.txt"
-}
-
-sweep1() {  # one GPU, cold then warm; then every CUDA pair's verdict, speedup, roofline fraction, own share
-  sweep_on 1
-  kb report "$OUT/sweep-1/warm-1gpu.jsonl" --out "$OUT/report" 2>&1 | tee -a "$OUT/sweep.txt"
-}
-
-sweep2() {  # every GPU, cold then warm
-  sweep_on 0
+sweep() {  # $SWEEP_GPUS: grading workers on the first N GPUs (0: all); $SWEEP_RUNS: cold, warm or both
+  local n=${SWEEP_GPUS:-0} runs=${SWEEP_RUNS:-cold warm}
+  echo "== sweep throughput, the CUDA pairs of levels 1-3, gpus=$n (0: all), runs: $runs" | tee -a "$OUT/sweep.txt"
+  # The shipped CUDA pairs only: the C++ ones reject CUDA tensors by design.
+  python3 bench/sweep_throughput.py --device cuda --set level1 level2 level3 --gpus "$n" --build-jobs 12 \
+    --runs $runs --cache ".gpu/sweep-cache-$n" --out "$OUT/sweep-$n" \
+    --names $(cuda_solutions | xargs -n1 basename | sed 's/\.py$//') 2>&1 | tee -a "$OUT/sweep.txt"
+  for results in "$OUT/sweep-$n"/*.jsonl; do  # every pair's verdict, speedup, roofline fraction, own share
+    kb report "$results" --out "$OUT/report-$(basename "$results" .jsonl)" 2>&1 | tee -a "$OUT/sweep.txt"
+  done
 }
 
 for section in "$@"; do

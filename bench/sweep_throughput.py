@@ -5,13 +5,15 @@
     python bench/sweep_throughput.py --device cuda --set level1 level2 level3 --names --gpus 2
 
 Cold: a fresh build cache, so every pair compiles. Warm: the same cache, a fresh results
-file, so every pair is graded again and nothing compiles. Idle: the share of the grading
+file, so every pair is graded again and nothing compiles (with --cache, the two can run in separate
+commands). Idle: the share of the grading
 workers' time spent waiting for a build (the pipeline's own measure); on CUDA also the
 share of nvidia-smi samples (every 200 ms) in which each GPU ran no kernel.
 """
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import tempfile
 import time
@@ -57,11 +59,16 @@ def main() -> None:
     parser.add_argument("--timing", default="default", choices=sorted(TIMING_PROFILES))
     parser.add_argument("--runs", nargs="+", default=["cold", "warm"], choices=["cold", "warm"])
     parser.add_argument("--out", type=Path, help="keep each run's results JSONL here (default: discarded)")
+    parser.add_argument("--cache", type=Path, help="the build cache, kept for a later '--runs warm' (default: "
+                                                   "a temporary one); a cold run empties it first")
     args = parser.parse_args()
 
     pairs = find_pairs(ROOT / "solutions", ROOT / "problems", sets=args.set, names=args.names or None)
     with tempfile.TemporaryDirectory(prefix="kb-bench-sweep-") as tmp:
-        config = GradeConfig(device=args.device, timing=TIMING_PROFILES[args.timing], cache_dir=Path(tmp) / "cache")
+        cache = (args.cache or Path(tmp) / "cache").resolve()
+        if "cold" in args.runs:
+            shutil.rmtree(cache, ignore_errors=True)
+        config = GradeConfig(device=args.device, timing=TIMING_PROFILES[args.timing], cache_dir=cache)
         slots = device_slots(config)
         if args.gpus:
             slots = slots[:args.gpus]

@@ -237,18 +237,27 @@ def main() -> int:
         if solution.exists() and problem.exists():
             kb("build", str(solution), "--device", "cuda")
     results: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "repeats": args.repeats}
+
+    def keep() -> None:  # after every section: a run cut short by a time limit still leaves what it measured
+        (args.out / "results.json").write_text(json.dumps(results, indent=1))
+
     if "fidelity" in sections:
         results["fidelity"] = run_fidelity(CASES, args.repeats, "default")
-    if "profiles" in sections:
-        short = {k: v for k, v in CASES.items() if k.startswith("short")}
-        results["profiles"] = {p: run_fidelity(short, args.repeats, p) for p in ("quick", "precise")}
+        keep()
     if "graph" in sections:
         solution, problem, _ = CASES["launch-bound relu (64K)"]
         results["graph"] = run_graph(solution, problem)
+        keep()
     if "ncu" in sections:
         results["ncu"] = run_ncu({k: v for k, v in CASES.items() if "launch" not in k}, results.get("fidelity", {}),
                                  args.out)
-    (args.out / "results.json").write_text(json.dumps(results, indent=1))
+        keep()
+    if "profiles" in sections:
+        short = {k: v for k, v in CASES.items() if k.startswith("short")}
+        results["profiles"] = {}
+        for profile in ("quick", "precise"):
+            results["profiles"][profile] = run_fidelity(short, args.repeats, profile)
+            keep()
     table = render(results)
     (args.out / "results.md").write_text(table + "\n")
     print(table)
