@@ -256,6 +256,50 @@ def _unchanged(tensor: torch.Tensor, original: torch.Tensor) -> bool:
     return bool(((tensor == original) | (tensor.isnan() & original.isnan())).all())
 
 
+def _thread_ids() -> set[str] | None:
+    """The process's OS threads, native ones included (Linux); None where /proc is not there."""
+    try:
+        return set(os.listdir("/proc/self/task"))
+    except OSError:
+        return None
+
+
+class ThreadWatch:
+    """OS threads born during timed calls, seen between calls (never inside the timed region).
+
+    A thread born in a call that ends later did that call's work after forward returned, where the
+    timer does not see it (thread deferral, native threads included). A new thread in more than one
+    call is the same cheat with threads that never end. A pool created once, and kept, is neither."""
+
+    def __init__(self) -> None:
+        self.seen = _thread_ids()
+        self.born: dict[str, int] = {}  # thread id -> the call it was born in
+        self.next_call = 0
+
+    def before_call(self, index: int) -> None:
+        """Before call `index` (warm-up calls are negative): threads new since call index-1 began were born in it."""
+        now = _thread_ids()
+        self.next_call = index + 1
+        if now is None or self.seen is None:
+            return
+        if index > 0:
+            self.born.update({tid: index - 1 for tid in now - self.seen})
+        self.seen = now
+
+    def finish(self) -> None:
+        self.before_call(self.next_call)
+        if self.seen is None:
+            return
+        ended = sorted((call, tid) for tid, call in self.born.items() if tid not in self.seen)
+        if ended:
+            raise Violation(f"timed call {ended[0][0] + 1} started a thread that was still running when forward "
+                            "returned and ended later; all work must be done when forward returns")
+        spawning = sorted(set(self.born.values()))
+        if len(spawning) > 1:
+            raise Violation(f"timed calls {spawning[0] + 1} and {spawning[1] + 1} each left a new thread "
+                            "running; all work must be done when forward returns")
+
+
 class CallChecker:
     """Checks each forward call: plain tensors out, not the previous call's memory, inputs untouched,
     own code run, no Python thread left working.

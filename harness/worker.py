@@ -397,10 +397,16 @@ class Solution:
             made += 1
             return self.model(*calls.values)
 
+        def before_call(index: int) -> None:
+            threads.before_call(index)
+            calls.refresh(index)
+
         own_before = self.counter.calls
+        threads = guard.ThreadWatch()
         result = timing.measure(forward, self.device, TimingProfile(**message["profile"]),
-                                before_call=calls.refresh, checked=frozenset(checks),
+                                before_call=before_call, checked=frozenset(checks),
                                 on_checked=lambda index, outputs: torch.save(outputs, checks[index]))
+        _keep_rules(threads.finish)
         _keep_rules(self.state.check, "while being timed")
         own_calls = self.counter.calls - own_before
         if self.require_own_code and self.counter.countable and own_calls < made:

@@ -60,6 +60,15 @@ def test_cheat_while_timed_does_not_pass(grade_file, fixture, status, words):
     assert words in verdict.reason
 
 
+def test_native_thread_deferral_while_timed_is_caught_with_and_without_spot_checks(grade_file):
+    checked = grade_file(HERE / "native_thread_when_timed.py")
+    assert checked.status is Status.REJECTED, checked.reason
+    # With no spot checks, the threads the timed calls leave running give it away.
+    unchecked = grade_file(HERE / "native_thread_when_timed.py", spot_checks=0)
+    assert unchecked.status is Status.REJECTED, unchecked.reason
+    assert "thread that was still running when forward returned" in unchecked.reason
+
+
 def test_token_kernel_shows_as_a_small_share_and_a_policy_rejects_it(grade_file):
     problem = FIXTURES / "problems" / "linear_relu.py"
     reported = grade_file(HERE / "token_kernel.py", problem, time_solution=False)

@@ -26,15 +26,13 @@ def test_gpu_cheat_does_not_pass(grade_file, fixture, status, words):
     assert words in verdict.reason
 
 
-def test_native_thread_deferral_is_caught_by_spot_checks_or_gains_nothing(grade_file):
+def test_native_thread_deferral_is_caught_by_spot_checks_and_by_its_threads(grade_file):
     checked = grade_file(HERE / "native_deferral.py", device="cuda")
     assert checked.status is Status.REJECTED and "timed call" in checked.reason, checked.reason
-    # Without spot checks: a time under the card's floor is rejected; otherwise the device-wide synchronize
-    # of later calls has waited for the deferred kernels, so the time is the work's.
+    # Without spot checks: the threads it leaves running after forward returns give it away.
     unchecked = grade_file(HERE / "native_deferral.py", device="cuda", spot_checks=0)
-    honest = grade_file(FIXTURES / "cuda" / "relu_cuda.py", device="cuda", spot_checks=0)
-    floored = unchecked.status is Status.REJECTED and "physical floor" in unchecked.reason
-    assert floored or unchecked.sol_ms >= 0.8 * honest.sol_ms, (unchecked.reason, unchecked.sol_ms, honest.sol_ms)
+    assert unchecked.status is Status.REJECTED, unchecked.reason
+    assert "thread that was still running when forward returned" in unchecked.reason
 
 
 def test_token_kernel_shows_as_a_tiny_share_of_gpu_time(grade_file):
