@@ -14,6 +14,8 @@ Stages, in order:
   time ref   time the reference alone, while nothing else runs
   load       import the solution again (cached build), construct ModelNew, share weights
   trials     fresh secret seeds; solution outputs measured against the oracle
+  work       the problem's FLOPs and bytes, counted on the meta device by a fourth process started with
+             the others (torch's FLOP counter takes seconds to start), and the card's floor from them
   provenance the share of forward's time in the solution's own code
   time sol   time the solution the same way as the reference; spot-check some timed calls' outputs;
              a time under the card's physical floor is impossible
@@ -30,7 +32,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from . import tolerance
+from . import roofline, tolerance
 from .buildcache import default_cache_dir
 from .config import GradeConfig
 from .problem import BadInput, check_syntax, pair_problem, read_source
@@ -140,27 +142,30 @@ class _Grading:
         self.seeds = GradeSeeds.draw(config.trials, config.spot_checks, config.timing.min_calls, config.seed)
         self.cache_dir = Path(config.cache_dir or default_cache_dir()).resolve()
         self.started = time.monotonic()
-        self.device = ""  # known once the reference process has started
+        self.device = self.device_name = ""  # known once the reference process has started
 
     def run(self) -> None:
         self.locate()
-        # Three processes start at once; the solution's stays idle (no solution code) until told to load.
-        reference = self.workspace.spawn("reference", {
-            "problem": str(self.problem), "device": self.config.device, "weight_seed": self.seeds.weights,
-            "sizes": self.config.sizes})
+        # Four processes start at once; the solution's stays idle (no solution code) until told to load.
+        problem_config = {"problem": str(self.problem), "device": self.config.device,
+                          "weight_seed": self.seeds.weights, "sizes": self.config.sizes}
+        reference = self.workspace.spawn("reference", problem_config)
+        counter = self.workspace.spawn("work", problem_config)
         builder = self.workspace.spawn("build", self._solution_config())
         solution = self.workspace.spawn("solution", self._solution_config())
         self.start_reference(reference)
-        reference.send(op="prepare", trials=[{"id": i, "seed": s} for i, s in enumerate(self.seeds.trials)],
-                       work=True)
+        reference.send(op="prepare", trials=[{"id": i, "seed": s} for i, s in enumerate(self.seeds.trials)])
         self.build(builder)
         self.prepare(reference)
         self._answer(solution, self.timeouts.load, "starting", "solution")
+        if self.device == "cpu":
+            self.count_work(counter)  # on the CPU nothing may run beside a timing loop
         if self.config.time_solution:
             self.verdict.ref_timing = self.time(reference, "reference")
             self._stage("time reference")
         self.load_solution(solution)
         self.check_trials(solution, reference)
+        self.count_work(counter)
         if self.config.provenance:
             self.measure_provenance(solution)
         if self.config.time_solution:
@@ -209,7 +214,7 @@ class _Grading:
 
     def start_reference(self, reference: Child) -> None:
         hello = self._answer(reference, self.timeouts.load, "loading the problem", "reference")
-        self.device = hello["device"]
+        self.device, self.device_name = hello["device"], hello["device_name"]
         self.verdict.device = f"{hello['device']}: {hello['device_name']} (torch {hello['torch']})"
         self.verdict.sizes = hello["sizes"]
         self._stage("start reference")
@@ -233,12 +238,25 @@ class _Grading:
         answer = self._answer(reference, self.timeouts.run * max(1, len(self.seeds.trials)),
                               "computing the reference outputs and the float64 oracle", "reference")
         self.reference_trials = answer["trials"]
-        self.verdict.work = Work(**answer["work"]) if answer.get("work") else None
         first = self.reference_trials[0]
         self.verdict.correctness = CorrectnessReport(
             oracle=first["oracle"],
             outputs=[f"{o['dtype']}{o['shape']}" for o in first["outputs"]])
         self._stage("oracle")
+
+    def count_work(self, counter: Child) -> None:
+        """The problem's FLOPs and bytes (counted beside the other stages) and the card's floor under its time."""
+        if "work" in self.verdict.stages:
+            return
+        try:
+            answer = counter.receive(self.timeouts.load, "counting the problem's work")
+        except ChildFailed:
+            answer = {}  # no count: no floor, and no grade lost
+        if answer.get("ok") is True and answer.get("work"):
+            counted = roofline.Work(**answer["work"])
+            self.verdict.work = Work(flops=counted.flops, read_bytes=counted.read_bytes,
+                                     floor_ms=roofline.floor_ms(counted, roofline.peak_for(self.device_name)))
+        self._stage("work")
 
     def time(self, child: Child, whose: str) -> Timing:
         """Time `child`'s model on fresh inputs every call; the solution also saves its spot-checked outputs."""

@@ -215,14 +215,8 @@ def _where(exc: BaseException, path: Path) -> str:
 def estimate_work(problem: Any) -> Work:
     """Full-size FLOPs, bytes, outputs, time and footprint without allocating: everything on `meta`."""
     from . import compare, roofline
-    torch = _torch()
-    with torch.device("meta"):
-        torch.manual_seed(WEIGHT_SEED)
-        model = problem.Model(*problem.get_init_inputs())
-        inputs = list(problem.get_inputs())
-        holder: dict[str, Any] = {}
-        counted = roofline.count_work(model, inputs, lambda: holder.setdefault("out", model(*inputs)))
-    outputs = compare.as_outputs(holder["out"])
+    counted, out = roofline.count_on_meta(problem, WEIGHT_SEED)
+    outputs = compare.as_outputs(out)
     written = sum(o.numel() * o.element_size() for o in outputs)
     est_ms = 1e3 * max(counted.flops / H100_FLOPS, (counted.read_bytes + written) / H100_BYTES_PER_S)
     work = Work(flops=counted.flops, read_bytes=counted.read_bytes, written_bytes=written,

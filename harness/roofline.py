@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import torch
-
 
 @dataclass(frozen=True)
 class Work:
@@ -46,11 +44,13 @@ def peak_for(device_name: str) -> Peak | None:
 
 
 def _nbytes(values: list[Any]) -> int:
+    import torch
     return sum(v.numel() * v.element_size() for v in values if isinstance(v, torch.Tensor))
 
 
-def count_work(model: torch.nn.Module, inputs: list[Any], forward: Callable[[], Any] | None = None) -> Work:
+def count_work(model: Any, inputs: list[Any], forward: Callable[[], Any] | None = None) -> Work:
     """Run one forward under torch's FLOP counter and count the bytes it must read."""
+    import torch
     from torch.utils.flop_counter import FlopCounterMode
 
     counter = FlopCounterMode(display=False)
@@ -58,6 +58,19 @@ def count_work(model: torch.nn.Module, inputs: list[Any], forward: Callable[[], 
         (forward or (lambda: model(*inputs)))()
     state = list(model.parameters()) + list(model.buffers())
     return Work(flops=int(counter.get_total_flops()), read_bytes=_nbytes(list(inputs)) + _nbytes(state))
+
+
+def count_on_meta(problem: Any, seed: int) -> tuple[Work, Any]:
+    """The problem's work at its current sizes, and its outputs, on the meta device: shapes only, nothing
+    allocated, no GPU touched. (The FLOP counter's first use imports torch._dynamo, seconds of work.)"""
+    import torch
+    with torch.device("meta"):
+        torch.manual_seed(seed)
+        model = problem.Model(*problem.get_init_inputs())
+        inputs = list(problem.get_inputs())
+        holder: dict[str, Any] = {}
+        counted = count_work(model, inputs, lambda: holder.setdefault("out", model(*inputs)))
+    return counted, holder["out"]
 
 
 def floor_ms(work: Work, peak: Peak | None) -> float | None:

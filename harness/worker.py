@@ -18,9 +18,11 @@ comes back as {"ok": false, "status": ..., "reason": ...}.
 from __future__ import annotations
 
 import copy
+import importlib
 import json
 import os
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import Any
@@ -217,17 +219,6 @@ class Reference:
             return None
         return oracle if len(oracle) == len(reference) else None
 
-    def work(self, seed: int) -> dict[str, Any] | None:
-        """FLOPs and bytes of one forward, and the card's floor under its time (roofline.py); None where
-        torch's FLOP counter cannot follow the forward (then there is no floor, and no grade is lost)."""
-        inputs = make_inputs(self.problem, seed, self.device)
-        try:
-            counted = roofline.count_work(self.model, inputs)
-        except Exception:
-            return None
-        peak = roofline.peak_for(device_info(self.device)["device_name"])
-        return {"flops": counted.flops, "read_bytes": counted.read_bytes, "floor_ms": roofline.floor_ms(counted, peak)}
-
     def time(self, message: dict[str, Any]) -> dict[str, Any]:
         calls = CallInputs(self.problem, message["seed"], message["scales"], self.device)
         with torch.no_grad():
@@ -244,9 +235,7 @@ def run_reference(link: Link, config: dict[str, Any]) -> None:
     for message in link.commands():
         op = message["op"]
         if op == "prepare":
-            trials = [reference.prepare(trial) for trial in message["trials"]]
-            work = reference.work(message["trials"][0]["seed"]) if message.get("work") else None
-            link.send(ok=True, trials=trials, work=work)
+            link.send(ok=True, trials=[reference.prepare(trial) for trial in message["trials"]])
         elif op == "time":
             link.send(ok=True, timing=reference.time(message))
         elif op == "compare":
@@ -329,13 +318,20 @@ def _construct_for_builds(module: Any, config: dict[str, Any], cache: ExtensionC
 
 def run_solution(link: Link, config: dict[str, Any]) -> None:
     device = resolve_device(config["device"])
+    warming = None
     if device.type == "cuda":
         torch.empty(0, device=device)  # create the CUDA context now, before any solution code exists here
+        # torch's profiler (provenance, on the GPU) imports torch._dynamo on first use: seconds, spent while
+        # this process waits for its turn, and finished before the guard's snapshot and the solution's import.
+        warming = threading.Thread(target=importlib.import_module, args=("torch._dynamo",), name="kb-warm")
+        warming.start()
     problem, _ = load_sized_problem(config, device)
-    link.send(ok=True)  # warm and idle: the parent says when to load, never while the reference is timed
+    link.send(ok=True)  # warm, and no GPU work until the parent says to load, never while the reference is timed
     commands = link.commands()
     if next(commands, {}).get("op") != "load":
         return
+    if warming is not None:
+        warming.join()
     solution = Solution(config, problem, device)
     link.send(ok=True, weights=solution.weights, extensions=[e.__dict__ for e in solution.cache.extensions])
     for message in commands:
@@ -452,7 +448,20 @@ def _keep_rules(check: Any, *args: Any) -> Any:
         raise Failure("rejected", str(violation)) from None
 
 
-ROLES = {"reference": run_reference, "build": run_build, "solution": run_solution}
+def run_work(link: Link, config: dict[str, Any]) -> None:
+    """The problem's FLOPs and bytes at the graded sizes, counted in a process of their own, beside the others:
+    the count takes seconds (see roofline.count_on_meta) that no longer delay the grade. Where torch's counter
+    cannot follow the forward there is no count, so no floor, and no grade is lost."""
+    problem, _ = load_sized_problem(config, resolve_device(config["device"]))
+    try:
+        counted, _ = roofline.count_on_meta(problem, config["weight_seed"])
+    except Exception:  # the policy above: any failure to count means "no floor"
+        link.send(ok=True, work=None)
+        return
+    link.send(ok=True, work={"flops": counted.flops, "read_bytes": counted.read_bytes})
+
+
+ROLES = {"reference": run_reference, "build": run_build, "solution": run_solution, "work": run_work}
 
 
 def main() -> None:
