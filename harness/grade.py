@@ -16,9 +16,10 @@ Stages, in order:
   trials     fresh secret seeds; solution outputs measured against the oracle
   work       the problem's FLOPs and bytes, counted on the meta device by a fourth process started with
              the others (torch's FLOP counter takes seconds to start), and the card's floor from them
-  provenance the share of forward's time in the solution's own code
   time sol   time the solution the same way as the reference; spot-check some timed calls' outputs;
              a time under the card's physical floor is impossible
+  provenance the share of forward's time in the solution's own code (after timing: nothing that could
+             leave state behind runs before the timer)
   generalize one trial at the problem's SMALL_SIZES (reported; required if configured)
 """
 from __future__ import annotations
@@ -166,13 +167,13 @@ class _Grading:
         self.load_solution(solution)
         self.check_trials(solution, reference)
         self.count_work(counter)
-        if self.config.provenance:
-            self.measure_provenance(solution)
         if self.config.time_solution:
             self.verdict.sol_timing = self.time(solution, "solution")
             self.check_timed_calls(reference)
             self.check_floor()
             self._stage("time solution")
+        if self.config.provenance:  # after timing: the profiler may leave state behind that costs time
+            self.measure_provenance(solution)
         if self.config.generalization != "off":
             self.generalize(solution, reference)
         self.verdict.status, self.verdict.reason = Status.PASS, _pass_reason(self.verdict)
