@@ -11,7 +11,7 @@ below the floor means the time is wrong, not that the kernel is good.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -48,29 +48,22 @@ def _nbytes(values: list[Any]) -> int:
     return sum(v.numel() * v.element_size() for v in values if isinstance(v, torch.Tensor))
 
 
-def count_work(model: Any, inputs: list[Any], forward: Callable[[], Any] | None = None) -> Work:
-    """Run one forward under torch's FLOP counter and count the bytes it must read."""
+def count_on_meta(problem: Any, seed: int) -> tuple[Work, Any]:
+    """The problem's work at its current sizes, and its outputs, on the meta device: shapes only, nothing
+    allocated, no GPU touched. One forward runs under torch's FLOP counter (whose first use imports
+    torch._dynamo, seconds of work); the bytes are those of the inputs, parameters and buffers."""
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    counter = FlopCounterMode(display=False)
-    with counter, torch.no_grad():
-        (forward or (lambda: model(*inputs)))()
-    state = list(model.parameters()) + list(model.buffers())
-    return Work(flops=int(counter.get_total_flops()), read_bytes=_nbytes(list(inputs)) + _nbytes(state))
-
-
-def count_on_meta(problem: Any, seed: int) -> tuple[Work, Any]:
-    """The problem's work at its current sizes, and its outputs, on the meta device: shapes only, nothing
-    allocated, no GPU touched. (The FLOP counter's first use imports torch._dynamo, seconds of work.)"""
-    import torch
     with torch.device("meta"):
         torch.manual_seed(seed)
         model = problem.Model(*problem.get_init_inputs())
         inputs = list(problem.get_inputs())
-        holder: dict[str, Any] = {}
-        counted = count_work(model, inputs, lambda: holder.setdefault("out", model(*inputs)))
-    return counted, holder["out"]
+        counter = FlopCounterMode(display=False)
+        with counter, torch.no_grad():
+            outputs = model(*inputs)
+    state = list(model.parameters()) + list(model.buffers())
+    return Work(flops=int(counter.get_total_flops()), read_bytes=_nbytes(inputs) + _nbytes(state)), outputs
 
 
 def floor_ms(work: Work, peak: Peak | None) -> float | None:

@@ -386,6 +386,7 @@ class Solution:
         """Timed calls on fresh inputs; the spot-checked ones save their outputs. Own code must run in all."""
         calls = CallInputs(self.problem, message["seed"], message["scales"], self.device)
         checks = {int(index): path for index, path in message.get("checks", {}).items()}
+        threads = guard.ThreadWatch()
         made = 0
 
         def forward() -> Any:
@@ -398,7 +399,6 @@ class Solution:
             calls.refresh(index)
 
         own_before = self.counter.calls
-        threads = guard.ThreadWatch()
         result = timing.measure(forward, self.device, TimingProfile(**message["profile"]),
                                 before_call=before_call, checked=frozenset(checks),
                                 on_checked=lambda index, outputs: torch.save(outputs, checks[index]))
