@@ -2,6 +2,7 @@
 # The GPU record, in sections that fit the GPU machine's 10-minute calls, e.g. on one warm machine:
 #   bash bench/gpu_session.sh machine build tests
 #   bash bench/gpu_session.sh fidelity
+#   bash bench/gpu_session.sh fidelity_rest overhead
 #   LINT=problems/level1/86_Max_reduction.py SWEEP_GPUS=1 SWEEP_RUNS=cold bash bench/gpu_session.sh lint sweep
 #   SWEEP_GPUS=1 SWEEP_RUNS=warm bash bench/gpu_session.sh sweep
 # and on a machine of two or more GPUs: `bash bench/gpu_session.sh machine sweeptest sweep` (the two-GPU test
@@ -58,8 +59,17 @@ lint() {  # $LINT: only these problems, on the first GPU; else every problem, le
   cat "$OUT/lint-level1.txt" "$OUT/lint-level23.txt" >> "$OUT/lint.txt"
 }
 
-fidelity() {
-  python3 bench/fidelity/run.py --out "$OUT/fidelity" 2>&1 | tee "$OUT/fidelity.txt"
+fidelity() {  # the graded cases (about 7 minutes on an H100); fidelity_rest adds to the same results.json
+  python3 bench/fidelity/run.py --out "$OUT/fidelity" --sections fidelity 2>&1 | tee "$OUT/fidelity.txt"
+}
+
+fidelity_rest() {
+  python3 bench/fidelity/run.py --out "$OUT/fidelity" --sections graph,ncu,profiles 2>&1 | tee -a "$OUT/fidelity.txt"
+}
+
+overhead() {  # a cold grade, then three cached re-grades, of the short memory-bound ReLU, every stage on
+  python3 bench/grade_overhead.py --device cuda --solution bench/fidelity/relu_current_stream.py \
+    --problem bench/fidelity/problems/relu_short.py --regrades 3 2>&1 | tee "$OUT/bench.txt"
 }
 
 sweep() {  # $SWEEP_GPUS: grading workers on the first N GPUs (0: all); $SWEEP_RUNS: cold, warm or both

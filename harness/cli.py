@@ -154,8 +154,10 @@ def render(v: Verdict) -> str:
         lines.append(f"  own code  {p.own_share:.0%} of forward's time ({p.method})")
     for label, t in (("reference", v.ref_timing), ("solution", v.sol_timing)):
         if t is not None:
+            loops = (f", loops {' / '.join(f'{m:.4g}' for m in t.round_medians_ms)} ms"
+                     if len(t.round_medians_ms) > 1 else "")
             lines.append(f"  {label:<9} {t.median_ms:.4g} ms  [{t.ci_low_ms:.4g}, {t.ci_high_ms:.4g}]  "
-                         f"({t.calls} calls, {t.clock})")
+                         f"({t.calls} calls, {t.clock}{loops})")
     if v.speedup is not None and v.speedup_ci is not None:
         lo, hi = v.speedup_ci
         lines.append(f"  speedup   {v.speedup:.3g}x  [{lo:.3g}, {hi:.3g}]")

@@ -10,7 +10,8 @@ accepted from it, and a pass can only come from here.
 Stages, in order:
   locate     pair solution and problem, syntax-check both (nothing runs)
   reference  start the reference process: device, reference outputs, float64 oracle
-  build      compile the solution's extensions (in parallel with the oracle)
+  build      compile the solution's extensions (in parallel with the oracle); the build process and
+             anything it started are gone before any timing
   time ref   time the reference alone, while nothing else runs
   load       import the solution again (cached build), construct ModelNew, share weights
   trials     fresh secret seeds; solution outputs measured against the oracle
@@ -21,6 +22,8 @@ Stages, in order:
   provenance the share of forward's time in the solution's own code (after timing: nothing that could
              leave state behind runs before the timer)
   generalize one trial at the problem's SMALL_SIZES (reported; required if configured)
+  time ref   the reference's second timing loop, once the solution's process is gone: the card's drift
+  again      between the two models' loops (clocks, heat) cancels in the pooled median
 """
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from . import roofline, tolerance
+from . import roofline, stats, tolerance
 from .buildcache import default_cache_dir
 from .config import GradeConfig
 from .problem import BadInput, check_syntax, pair_problem, read_source
@@ -162,14 +165,15 @@ class _Grading:
         if self.device == "cpu":
             self.count_work(counter)  # on the CPU nothing may run beside a timing loop
         if self.config.time_solution:
-            self.verdict.ref_timing = self.time(reference, "reference")
+            self.reference_loops = [self.time(reference, "reference")]
+            self.verdict.ref_timing = _timing_of(self.reference_loops, "reference")
             self._stage("time reference")
         self.load_solution(solution)
         self.check_trials(solution, reference)
         if self.device != "cpu":
             self.count_work(counter)  # long done by now: it ran beside the stages above
         if self.config.time_solution:
-            self.verdict.sol_timing = self.time(solution, "solution")
+            self.verdict.sol_timing = _timing_of([self.time(solution, "solution")], "solution")
             self.check_timed_calls(reference)
             self.check_floor()
             self._stage("time solution")
@@ -177,6 +181,8 @@ class _Grading:
             self.measure_provenance(solution)
         if self.config.generalization != "off":
             self.generalize(solution, reference)
+        if self.config.time_solution:
+            self.time_reference_again(solution, reference)
         self.verdict.status, self.verdict.reason = Status.PASS, _pass_reason(self.verdict)
 
     def build_only(self) -> None:
@@ -231,6 +237,7 @@ class _Grading:
     def build(self, builder: Child) -> None:
         started = time.monotonic()
         answer = self._answer(builder, self.timeouts.build, "building the solution's extensions", "solution")
+        builder.kill()  # with anything the solution's import started there: nothing of it runs beside a timing
         self.verdict.build = BuildReport(extensions=[Extension(**e) for e in answer["extensions"]],
                                          seconds=round(time.monotonic() - started, 3),
                                          cache_dir=str(self.cache_dir))
@@ -258,13 +265,25 @@ class _Grading:
                                      floor_ms=roofline.floor_ms(counted, roofline.peak_for(self.device_name)))
         self._stage("work")
 
-    def time(self, child: Child, whose: str) -> Timing:
-        """Time `child`'s model on fresh inputs every call; the solution also saves its spot-checked outputs."""
+    def time(self, child: Child, whose: str) -> dict[str, Any]:
+        """One timing loop of `child`'s model on fresh inputs every call, its raw report; the solution also saves
+        its spot-checked outputs."""
         checks = {j: str(self._spot_path(j)) for j in self.seeds.spot_checks} if whose == "solution" else {}
         answer = self._answer_to(child, dict(op="time", seed=self.seeds.timing, scales=self.seeds.scales,
                                              checks=checks, profile=dataclasses.asdict(self.config.timing)),
                                  self.timeouts.timing, f"timing the {whose}", whose)
-        return _valid_timing(answer.get("timing"), whose)
+        return answer.get("timing")
+
+    def time_reference_again(self, solution: Child, reference: Child) -> None:
+        """The reference's second loop, after the solution's, pooled with its first: a card that drifts between
+        the loops (clocks, heat) moves both models alike. The solution's process is killed first, so no code
+        of the solution's runs beside the reference's timing."""
+        solution.kill()
+        self._stage("solution stopped")
+        self._answer_to(reference, dict(op="restore"), self.timeouts.load, "restoring the graded sizes", "reference")
+        self.reference_loops.append(self.time(reference, "reference"))
+        self.verdict.ref_timing = _timing_of(self.reference_loops, "reference")
+        self._stage("time reference again")
 
     def _spot_path(self, call: int) -> Path:
         return self.workspace.path / f"timed-call-{call}.pt"
@@ -413,17 +432,13 @@ def _syntax(exc: SyntaxError) -> str:
     return f"{Path(exc.filename or '?').name}:{exc.lineno}: SyntaxError: {exc.msg}"
 
 
-def _valid_timing(raw: Any, whose: str) -> Timing:
-    fields = ("median_ms", "ci_low_ms", "ci_high_ms")
+def _timing_of(loops: list[Any], whose: str) -> Timing:
+    """The statistics of `whose` timing loops, computed here from their raw samples."""
     try:
-        timing = Timing(**raw)
-        values = [float(getattr(timing, f)) for f in fields]
-        ok = all(v > 0 and v < float("inf") for v in values) and values[1] <= values[0] <= values[2]
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise Stop(Status.CRASHED, f"the {whose} process reported an impossible timing: {raw!r}"[:300])
-    return timing
+        return stats.timing_of(loops)
+    except stats.BadSamples as bad:
+        status = Status.ERROR if whose == "reference" else Status.CRASHED
+        raise Stop(status, f"the {whose} process reported an impossible timing: {bad}"[:300]) from None
 
 
 def _judge_trial(seed: int, errors: list[dict[str, Any]], reference: dict[str, Any],

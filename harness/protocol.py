@@ -53,6 +53,14 @@ class ChildGarbled(ChildFailed):
     pass
 
 
+def _has_exited(pid: int) -> bool:
+    """Whether a child has exited, without reaping it (WNOWAIT)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
 def describe_exit(returncode: int) -> str:
     """'was killed by SIGSEGV (segmentation fault)' or 'exited with code 3'."""
     if returncode < 0:
@@ -141,15 +149,18 @@ class Child:
         return self.receive(timeout, doing)
 
     def _wait_exit(self) -> int:
-        try:
-            return self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return self.proc.wait()
+        """The exit status of a child whose pipe closed (killed after 10 s if it has not exited); whatever it
+        left running in its process group is killed too."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not _has_exited(self.proc.pid):
+            time.sleep(0.01)
+        self.kill()
+        return self.proc.returncode
 
     def kill(self, wait: bool = True) -> None:
-        """Kill the child and everything it started (it leads its own session)."""
-        if self.proc.poll() is None:
+        """Kill the child and everything it started in its process group (it leads its own session), even
+        after the child itself has exited: until it is reaped, its group's number cannot be reused."""
+        if self.proc.returncode is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:

@@ -1,12 +1,18 @@
 """Time one forward call, the same way for the reference and the solution.
 
 Each timed call: give the inputs new contents (`before_call`), reset the
-persisting-L2 carve-out, flush the last-level cache, mark the start, call,
-wait for the *whole device* (work on other streams counts), mark the end.
-Calls repeat until the median's 95% interval is narrow enough or the time
-budget is spent. A few calls, chosen by the parent, are not timed but
-checked: their outputs are copied the moment the device is idle and handed
-to `on_checked` (work finished later, by a thread, comes too late for them).
+persisting-L2 carve-out, flush the last-level cache by reading a buffer twice
+its size (reading leaves clean lines: no write-back of the flush's own data
+lands in the timed call), mark the start on an idle device, call, wait for
+the *whole device* (work on other streams counts), mark the end.
+Calls repeat until the median's 95% interval is narrow enough (and at least
+`min_seconds` have been timed) or the time budget is spent. A few calls,
+chosen by the parent, are not timed but checked: their outputs are copied the
+moment the device is idle and handed to `on_checked` (work finished later,
+by a thread, comes too late for them).
+
+The loop reports raw samples; the parent computes the statistics
+(harness.stats), pooling several loops of one model where it ran more.
 
 The clock functions are bound when this module is imported, which the worker
 does before any solution code runs, so rebinding torch.cuda.synchronize or
@@ -15,14 +21,13 @@ time.perf_counter_ns later does not reach the timer.
 from __future__ import annotations
 
 import ctypes
-import math
 import time
 from typing import Any, Callable
 
 import torch
 
 from .config import TimingProfile
-from .verdict import Timing
+from .stats import median_ci
 
 _perf_counter_ns = time.perf_counter_ns
 _monotonic = time.monotonic
@@ -63,18 +68,6 @@ def reset_persisting_l2() -> None:
     enlarges the persisting carve-out is rejected by the guard, which watches persisting_l2_limit.)"""
     if _cudart is not None:
         _cudart.cudaCtxResetPersistingL2Cache()
-
-
-def median_ci(samples: list[float]) -> tuple[float, float, float]:
-    """Median with a distribution-free 95% interval from order statistics."""
-    s = sorted(samples)
-    n = len(s)
-    mid = n // 2
-    median = s[mid] if n % 2 else (s[mid - 1] + s[mid]) / 2
-    half = 1.96 * math.sqrt(n) / 2
-    lo = max(0, math.floor(n / 2 - half) - 1)
-    hi = min(n - 1, math.ceil(n / 2 + half))
-    return median, s[lo], s[hi]
 
 
 def _cache_bytes(device: torch.device) -> int:
@@ -126,14 +119,14 @@ def _checked_call(fn: Callable[[], Any], flush: Callable[[], object], on_gpu: bo
 
 def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile = TimingProfile(), *,
             before_call: Callable[[int], object] = lambda index: None, checked: frozenset[int] = frozenset(),
-            on_checked: Callable[[int, list[Any]], object] = lambda index, outputs: None) -> Timing:
-    """Warm up, then time calls of `fn` until the median is known well enough.
+            on_checked: Callable[[int, list[Any]], object] = lambda index, outputs: None) -> dict[str, Any]:
+    """Warm up, then time calls of `fn` until the median is known well enough; the raw report (stats.timing_of).
 
     `before_call(i)` runs untimed before call i (warm-up calls count down from -1); the timed calls
     whose index is in `checked` are run untimed and their outputs go to `on_checked(i, outputs)`.
     """
-    flush_buffer = torch.empty(2 * _cache_bytes(device) // 4, dtype=torch.int32, device=device)
-    flush = flush_buffer.zero_
+    flush_buffer = torch.zeros(2 * _cache_bytes(device) // 4, dtype=torch.float32, device=device)
+    flush = flush_buffer.sum  # a float sum reads at full speed on both devices (an int32 sum does not on CPUs)
     on_gpu = device.type == "cuda"
     timed_call = _timed_call_cuda if on_gpu else _timed_call_host
 
@@ -146,6 +139,7 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
         fn()
     if on_gpu:
         _cuda_synchronize()
+    empty = sorted(timed_call(_nothing, flush) for _ in range(_EMPTY_CALLS))[_EMPTY_CALLS // 2]
 
     samples: list[float] = []
     timed_from = _monotonic()
@@ -157,12 +151,19 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
         else:
             samples.append(timed_call(fn, flush))
         index += 1
-        if len(samples) >= profile.min_calls and index > max(checked, default=-1):
+        elapsed = _monotonic() - timed_from
+        if len(samples) >= profile.min_calls and index > max(checked, default=-1) and elapsed >= profile.min_seconds:
             median, lo, hi = median_ci(samples)
             if median > 0 and (hi - lo) / median <= profile.target_rel_width:
                 break
-            if _monotonic() - timed_from > profile.max_seconds:
+            if elapsed > profile.max_seconds:
                 break
-    median, lo, hi = median_ci(samples)
-    return Timing(median_ms=median, ci_low_ms=lo, ci_high_ms=hi, calls=len(samples),
-                  seconds=round(_monotonic() - began, 3), clock="cuda-events" if on_gpu else "host")
+    return {"samples": samples, "seconds": round(_monotonic() - began, 3), "empty_call_ms": empty,
+            "clock": "cuda-events" if on_gpu else "host"}
+
+
+_EMPTY_CALLS = 21
+
+
+def _nothing() -> None:
+    return None

@@ -97,6 +97,8 @@ class Timing:
     calls: int
     seconds: float          # wall time spent timing, warm-up included
     clock: str              # "cuda-events" or "host"
+    round_medians_ms: list[float] = field(default_factory=list)  # each timing loop's own median (pooled above)
+    empty_call_ms: float | None = None  # an empty call timed the same way: the timer's own cost, not subtracted
 
 
 @dataclass

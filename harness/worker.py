@@ -18,11 +18,9 @@ comes back as {"ok": false, "status": ..., "reason": ...}.
 from __future__ import annotations
 
 import copy
-import importlib
 import json
 import os
 import sys
-import threading
 import traceback
 from pathlib import Path
 from typing import Any
@@ -222,15 +220,15 @@ class Reference:
     def time(self, message: dict[str, Any]) -> dict[str, Any]:
         calls = CallInputs(self.problem, message["seed"], message["scales"], self.device)
         with torch.no_grad():
-            result = timing.measure(lambda: self.model(*calls.values), self.device,
-                                    TimingProfile(**message["profile"]), before_call=calls.refresh)
-        return result.__dict__
+            return timing.measure(lambda: self.model(*calls.values), self.device,
+                                  TimingProfile(**message["profile"]), before_call=calls.refresh)
 
 
 def run_reference(link: Link, config: dict[str, Any]) -> None:
     device = resolve_device(config["device"])
     problem, sizes = load_sized_problem(config, device)
     reference = Reference(problem, config["weight_seed"], device)
+    graded: tuple[Reference, dict[str, Any]] | None = None  # the graded sizes, while resized for generalization
     link.send(ok=True, sizes=sizes, **device_info(device))
     for message in link.commands():
         op = message["op"]
@@ -245,9 +243,15 @@ def run_reference(link: Link, config: dict[str, Any]) -> None:
             if not has_small_sizes(problem):
                 link.send(ok=True, sizes=None)
                 continue
+            graded = (reference, {name: getattr(problem, name) for name in problem.SMALL_SIZES})
             sizes = resize(problem, "small", Path(config["problem"]))
             reference = Reference(problem, config["weight_seed"], device)
             link.send(ok=True, sizes=sizes)
+        elif op == "restore":  # back to the graded sizes, for the reference's second timing loop
+            if graded is not None:
+                resize(problem, graded[1], Path(config["problem"]))
+                reference, graded = graded[0], None
+            link.send(ok=True)
 
 
 def _compare_trial(path: Path, oracle: list[torch.Tensor], reference: list[torch.Tensor],
@@ -318,20 +322,13 @@ def _construct_for_builds(module: Any, config: dict[str, Any], cache: ExtensionC
 
 def run_solution(link: Link, config: dict[str, Any]) -> None:
     device = resolve_device(config["device"])
-    warming = None
     if device.type == "cuda":
         torch.empty(0, device=device)  # create the CUDA context now, before any solution code exists here
-        # torch's profiler (provenance, on the GPU) imports torch._dynamo on first use: seconds, spent while
-        # this process waits for its turn, and finished before the guard's snapshot and the solution's import.
-        warming = threading.Thread(target=importlib.import_module, args=("torch._dynamo",), name="kb-warm")
-        warming.start()
     problem, _ = load_sized_problem(config, device)
     link.send(ok=True)  # warm, and no GPU work until the parent says to load, never while the reference is timed
     commands = link.commands()
     if next(commands, {}).get("op") != "load":
         return
-    if warming is not None:
-        warming.join()
     solution = Solution(config, problem, device)
     link.send(ok=True, weights=solution.weights, extensions=[e.__dict__ for e in solution.cache.extensions])
     for message in commands:
@@ -409,7 +406,7 @@ class Solution:
             raise Failure("rejected", f"only {own_calls} of {made} timed calls ran the solution's own compiled "
                                       "code, though every checked call did; the code that is timed must be the "
                                       "code that is checked")
-        return result.__dict__
+        return result
 
     def provenance(self, seed: int) -> provenance.Provenance:
         if self.device.type != "cuda":

@@ -149,9 +149,12 @@ def test_cpu_grades_default_to_the_problems_small_sizes(grade_file):
 
 def test_solution_with_hard_coded_sizes_fails_the_generalization_trial(grade_file):
     problem = FIXTURES / "problems" / "sized_relu.py"
-    honest = grade_file(ROOT / "solutions" / "level1" / "19_ReLU.py", problem, sizes="full", time_solution=False)
+    honest = grade_file(ROOT / "solutions" / "level1" / "19_ReLU.py", problem, sizes="full")
     assert honest.status is Status.PASS and honest.generalization.passed is True, honest.generalization
     assert honest.generalization.sizes == {"batch_size": 3, "dim": 1001}
+    # The reference's second timing loop comes after the trial at the small sizes, back at the graded ones.
+    assert list(honest.stages)[-3:] == ["generalization", "solution stopped", "time reference again"]
+    assert len(honest.ref_timing.round_medians_ms) == 2
 
     hard_coded = FIXTURES / "cpu" / "hardcoded_sizes.py"
     reported = grade_file(hard_coded, problem, sizes="full", time_solution=False)

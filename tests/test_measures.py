@@ -6,13 +6,14 @@ import random
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from conftest import ROOT
 
 from harness import tolerance
 from harness.compare import measure_error
-from harness.timing import median_ci
+from harness.stats import BadSamples, median_ci, timing_of
 
 
 def test_relative_error_of_a_known_perturbation():
@@ -74,6 +75,21 @@ def test_median_interval_contains_the_median_and_narrows_with_samples():
         assert lo <= median <= hi
     assert (median_ci(many)[2] - median_ci(many)[1]) < (median_ci(few)[2] - median_ci(few)[1]) / 4
     assert median_ci([3.0, 1.0, 2.0])[0] == 2.0
+
+
+def test_timing_pools_the_loops_of_one_model_and_refuses_impossible_samples():
+    first = {"samples": [1.0, 1.1, 1.2], "seconds": 0.5, "clock": "host", "empty_call_ms": 0.01}
+    second = {"samples": [2.0, 2.1], "seconds": 0.25, "clock": "host", "empty_call_ms": 0.02}
+    pooled = timing_of([first, second])
+    assert pooled.calls == 5 and pooled.median_ms == 1.2 and pooled.round_medians_ms == [1.1, 2.05]
+    assert pooled.seconds == 0.75 and pooled.empty_call_ms == 0.01
+    for bad in ([0.0, 1.0], [1.0, float("inf")], [], [-1.0], ["x"]):
+        with pytest.raises(BadSamples):
+            timing_of([dict(first, samples=bad)])
+    with pytest.raises(BadSamples):
+        timing_of([first, dict(second, clock="cuda-events")])
+    with pytest.raises(BadSamples):
+        timing_of([{"samples": [1.0]}])
 
 
 def test_an_untouched_input_holding_nan_counts_as_unchanged():

@@ -6,11 +6,12 @@ fidelity  each case graded `--repeats` times, each grade an independent `kb grad
           (max/min) of the solution's median and of the speedup, wall time and timing-loop time per grade
 profiles  the short memory-bound case under the quick and precise profiles (default comes from fidelity)
 graph     the launch-bound case timed eagerly and as a CUDA-graph replay, in one process, same timer
-ncu       Nsight Compute's kernel duration (--clock-control none) against the grader's median
+ncu       Nsight Compute's kernel duration (--clock-control none) against the grader's median, as measured
+          and less the empty call's time (the timer's own cost, which the grader reports and does not subtract)
 
 The side-stream case is a fidelity case: the same ReLU launched on a stream the timer's events are not
 on must measure what the current-stream ReLU measures. Prints a table last; writes results.json and
-results.md under --out. Needs a CUDA GPU; builds go to $KB_CACHE_DIR.
+results.md under --out; sections run by later calls with the same --out add to the same results.json. Needs a CUDA GPU; builds go to $KB_CACHE_DIR.
 """
 from __future__ import annotations
 
@@ -61,7 +62,8 @@ def grade_once(solution: Path, problem: Path, timing: str) -> dict:
     return {"status": verdict["status"], "reason": verdict["reason"], "sol_ms": verdict["sol_ms"],
             "ref_ms": verdict["ref_ms"], "speedup": verdict["speedup"], "wall_s": round(wall, 2),
             "timing_loops_s": round(sum(t.get("seconds", 0) for t in timings), 2),
-            "calls": [t.get("calls") for t in timings], "stages": verdict.get("stages")}
+            "calls": [t.get("calls") for t in timings], "ref_loops_ms": timings[0].get("round_medians_ms"),
+            "empty_call_ms": timings[1].get("empty_call_ms"), "stages": verdict.get("stages")}
 
 
 def spread(values: list[float]) -> float | None:
@@ -74,6 +76,8 @@ def summarize(runs: list[dict]) -> dict:
     return {"passed": f"{len(ok)}/{len(runs)}",
             "sol_ms_median": statistics.median(r["sol_ms"] for r in ok) if ok else None,
             "sol_ms_spread": spread([r["sol_ms"] for r in ok]),
+            "ref_ms_spread": spread([r["ref_ms"] for r in ok]),
+            "empty_call_ms_median": statistics.median(r["empty_call_ms"] for r in ok) if ok else None,
             "speedup_median": statistics.median(r["speedup"] for r in ok) if ok else None,
             "speedup_spread": spread([r["speedup"] for r in ok]),
             "wall_s_median": statistics.median(r["wall_s"] for r in runs),
@@ -100,7 +104,7 @@ def run_graph(solution: Path, problem: Path) -> dict:
 import json, sys, torch
 sys.path.insert(0, {str(ROOT)!r})
 from pathlib import Path
-from harness import timing
+from harness import stats, timing
 from harness.buildcache import ExtensionCache, default_cache_dir
 from harness.problem import load_module, load_problem
 ExtensionCache(default_cache_dir(), None, cuda_available=True).install()
@@ -109,7 +113,7 @@ model = load_module(Path({str(solution)!r}), "sol").ModelNew().cuda()
 torch.manual_seed(0)
 x = problem.get_inputs()[0].cuda()
 device = torch.device("cuda")
-eager = timing.measure(lambda: model(x), device)
+eager = stats.timing_of([timing.measure(lambda: model(x), device)])
 stream = torch.cuda.Stream()
 with torch.cuda.stream(stream):
     model(x)
@@ -117,8 +121,8 @@ torch.cuda.synchronize()
 graph = torch.cuda.CUDAGraph()
 with torch.cuda.graph(graph):
     model(x)
-graphed = timing.measure(graph.replay, device)
-print(json.dumps({{"eager_ms": eager.median_ms, "graph_ms": graphed.median_ms}}))
+graphed = stats.timing_of([timing.measure(graph.replay, device)])
+print(json.dumps({{"eager_ms": eager.median_ms, "graph_ms": graphed.median_ms, "empty_call_ms": eager.empty_call_ms}}))
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
@@ -164,8 +168,10 @@ def run_ncu(cases: dict, grader: dict, out: Path) -> dict:
             results[name] = {"error": (done.stdout + done.stderr)[-1500:]}
             continue
         ncu_ms = statistics.median(durations)
+        empty = summary.get("empty_call_ms_median") or 0.0
         results[name] = {"ncu_ms": ncu_ms, "grader_ms": summary["sol_ms_median"],
-                         "grader_over_ncu": summary["sol_ms_median"] / ncu_ms, "launches": len(durations)}
+                         "grader_over_ncu": summary["sol_ms_median"] / ncu_ms, "launches": len(durations),
+                         "empty_call_ms": empty, "less_empty_over_ncu": (summary["sol_ms_median"] - empty) / ncu_ms}
     return results
 
 
@@ -189,15 +195,15 @@ def _ms(value: float | None) -> str:
 
 
 def render(results: dict) -> str:
-    lines = ["| case | passed | sol ms (median) | sol spread | speedup | speedup spread | wall s | timing s |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| case | passed | sol ms (median) | sol spread | ref spread | speedup | speedup spread | empty call ms "
+             "| wall s | timing s |", "|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in results.get("fidelity", {}).items():
         if "skipped" in r:
-            lines.append(f"| {name} | skipped: {r['skipped']} |||||||")
+            lines.append(f"| {name} | skipped: {r['skipped']} |||||||||")
             continue
         lines.append(f"| {name} | {r['passed']} | {_ms(r['sol_ms_median'])} | {_pct(r['sol_ms_spread'])} | "
-                     f"{_ms(r['speedup_median'])} | {_pct(r['speedup_spread'])} | {r['wall_s_median']} | "
-                     f"{r['timing_loops_s_median']} |")
+                     f"{_pct(r.get('ref_ms_spread'))} | {_ms(r['speedup_median'])} | {_pct(r['speedup_spread'])} | "
+                     f"{_ms(r.get('empty_call_ms_median'))} | {r['wall_s_median']} | {r['timing_loops_s_median']} |")
     fid = results.get("fidelity", {})
     if fid.get(COPY_CASE, {}).get("sol_ms_median"):
         bandwidth = COPY_BYTES / (fid[COPY_CASE]["sol_ms_median"] * 1e-3) / 1e12
@@ -219,7 +225,8 @@ def render(results: dict) -> str:
     for name, r in results.get("ncu", {}).items():
         if "ncu_ms" in r:
             lines.append(f"ncu {name}: kernel {r['ncu_ms']:.4g} ms, grader {r['grader_ms']:.4g} ms, "
-                         f"grader/ncu {r['grader_over_ncu']:.4f}")
+                         f"grader/ncu {r['grader_over_ncu']:.4f}, (grader - empty call)/ncu "
+                         f"{r.get('less_empty_over_ncu', float('nan')):.4f}")
         else:
             lines.append(f"ncu {name}: {r.get('error', '')[-300:]}")
     return "\n".join(lines)
@@ -236,10 +243,13 @@ def main() -> int:
     for solution, problem, _ in CASES.values():  # warm the build cache: grades below time, never compile
         if solution.exists() and problem.exists():
             kb("build", str(solution), "--device", "cuda")
-    results: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "repeats": args.repeats}
+    saved = args.out / "results.json"  # sections run in separate calls add to one record
+    results: dict = json.loads(saved.read_text()) if saved.exists() else {}
+    results.setdefault("started", time.strftime("%Y-%m-%d %H:%M:%S"))
+    results["repeats"] = args.repeats
 
     def keep() -> None:  # after every section: a run cut short by a time limit still leaves what it measured
-        (args.out / "results.json").write_text(json.dumps(results, indent=1))
+        saved.write_text(json.dumps(results, indent=1))
 
     if "fidelity" in sections:
         results["fidelity"] = run_fidelity(CASES, args.repeats, "default")

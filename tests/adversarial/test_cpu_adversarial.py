@@ -5,6 +5,7 @@ docs/threat-model.md). The expected status and the words of the reason name the 
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,22 @@ def test_native_thread_deferral_while_timed_is_caught_with_and_without_spot_chec
     unchecked = grade_file(HERE / "native_thread_when_timed.py", spot_checks=0)
     assert unchecked.status is Status.REJECTED, unchecked.reason
     assert "thread that was still running when forward returned" in unchecked.reason
+
+
+def test_processes_a_solution_starts_are_stopped_before_the_reference_is_timed(grade_file, tmp_path, monkeypatch):
+    """The build process's neighbour is gone before the reference's first timing loop (stage "build" ends once
+    it is killed, before the oracle, the work count and that loop); the solution process's before its second."""
+    monkeypatch.setenv("KB_TEST_HEARTBEAT", str(tmp_path / "beat"))
+    started = time.monotonic()
+    verdict = grade_file(HERE / "busy_neighbour.py")
+    assert verdict.status is Status.PASS, verdict.reason
+    last_beat = {role: float((tmp_path / f"beat-{role}").read_text()) for role in ("build", "solution")}
+    stages = verdict.stages
+    # Stage marks count from the grade's own start, a few ms after `started`: 50 ms of slack.
+    assert last_beat["build"] < started + stages["build"] + 0.05 < started + stages["time reference"], stages
+    assert last_beat["solution"] < started + stages["solution stopped"] + 0.05, stages
+    assert stages["time reference again"] - stages["solution stopped"] > 0.1, stages  # a survivor would beat on
+    assert len(verdict.ref_timing.round_medians_ms) == 2 and len(verdict.sol_timing.round_medians_ms) == 1
 
 
 def test_token_kernel_shows_as_a_small_share_and_a_policy_rejects_it(grade_file):

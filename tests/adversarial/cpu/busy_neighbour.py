@@ -1,0 +1,26 @@
+"""Baseline sabotage from outside the solution's process: its import forks a process that keeps the CPU busy
+(and would keep a GPU busy the same way) while the reference is timed. The build process imports the solution
+too. Each neighbour writes a heartbeat (time.monotonic()) to $KB_TEST_HEARTBEAT-<role>, so a test can see when
+it was stopped."""
+import os
+import sys
+import time
+from pathlib import Path
+
+import torch.nn as nn
+from torch.utils.cpp_extension import load_inline
+
+ops = load_inline("relu_ops", Path(__file__).with_name("relu_ops.cpp").read_text())
+
+if os.environ.get("KB_TEST_HEARTBEAT") and os.fork() == 0:
+    beat = Path(f"{os.environ['KB_TEST_HEARTBEAT']}-{sys.argv[2]}")  # the worker's role
+    while True:
+        beat.write_text(repr(time.monotonic()))
+        deadline = time.monotonic() + 0.005
+        while time.monotonic() < deadline:  # busy, as a saboteur would be
+            pass
+
+
+class ModelNew(nn.Module):
+    def forward(self, x):
+        return ops.relu(x)
