@@ -12,11 +12,11 @@ Stages, in order:
   reference  start the reference process: device, reference outputs, float64 oracle
   build      compile the solution's extensions (in parallel with the oracle); the build process and
              anything it started are gone before any timing
+  work       the problem's FLOPs and bytes, counted in the reference process on one forward, and the
+             card's floor from them
   time ref   time the reference alone, while nothing else runs
   load       import the solution again (cached build), construct ModelNew, share weights
   trials     fresh secret seeds; solution outputs measured against the oracle
-  work       the problem's FLOPs and bytes, counted on the meta device by a fourth process started with
-             the others (torch's FLOP counter takes seconds to start), and the card's floor from them
   time sol   time the solution the same way as the reference; spot-check some timed calls' outputs;
              a time under the card's physical floor is impossible
   provenance the share of forward's time in the solution's own code (after timing: nothing that could
@@ -150,11 +150,10 @@ class _Grading:
 
     def run(self) -> None:
         self.locate()
-        # Four processes start at once; the solution's stays idle (no solution code) until told to load.
+        # Three processes start at once; the solution's stays idle (no solution code) until told to load.
         problem_config = {"problem": str(self.problem), "device": self.config.device,
                           "weight_seed": self.seeds.weights, "sizes": self.config.sizes}
         reference = self.workspace.spawn("reference", problem_config)
-        counter = self.workspace.spawn("work", problem_config)
         builder = self.workspace.spawn("build", self._solution_config())
         solution = self.workspace.spawn("solution", self._solution_config())
         self.start_reference(reference)
@@ -162,16 +161,13 @@ class _Grading:
         self.build(builder)
         self.prepare(reference)
         self._answer(solution, self.timeouts.load, "starting", "solution")
-        if self.device == "cpu":
-            self.count_work(counter)  # on the CPU nothing may run beside a timing loop
+        self.count_work(reference)
         if self.config.time_solution:
             self.reference_loops = [self.time(reference, "reference")]
             self.verdict.ref_timing = _timing_of(self.reference_loops, "reference")
             self._stage("time reference")
         self.load_solution(solution)
         self.check_trials(solution, reference)
-        if self.device != "cpu":
-            self.count_work(counter)  # long done by now: it ran beside the stages above
         if self.config.time_solution:
             self.verdict.sol_timing = _timing_of([self.time(solution, "solution")], "solution")
             self.check_timed_calls(reference)
@@ -253,13 +249,12 @@ class _Grading:
             outputs=[f"{o['dtype']}{o['shape']}" for o in first["outputs"]])
         self._stage("oracle")
 
-    def count_work(self, counter: Child) -> None:
-        """The problem's FLOPs and bytes (counted beside the other stages) and the card's floor under its time."""
-        try:
-            answer = counter.receive(self.timeouts.load, "counting the problem's work")
-        except ChildFailed:
-            answer = {}  # no count: no floor, and no grade lost
-        if answer.get("ok") is True and answer.get("work"):
+    def count_work(self, reference: Child) -> None:
+        """The problem's FLOPs and bytes, counted on one forward of the reference, and the card's floor under
+        its time."""
+        answer = self._answer_to(reference, dict(op="count", seed=self.seeds.trials[0]), self.timeouts.run,
+                                 "counting the problem's work", "reference")
+        if answer.get("work"):
             counted = roofline.Work(**answer["work"])
             self.verdict.work = Work(flops=counted.flops, read_bytes=counted.read_bytes,
                                      floor_ms=roofline.floor_ms(counted, roofline.peak_for(self.device_name)))

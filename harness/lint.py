@@ -559,7 +559,7 @@ def _child(path: str, device: str, full: bool, out: str, log: str) -> None:
 def _warm() -> None:
     """Run in the fork server before any child: import torch and its meta-device registrations once."""
     torch = _torch()
-    from torch.utils.flop_counter import FlopCounterMode  # noqa: F401
+    from torch.utils.flop_counter import flop_registry  # noqa: F401
     with torch.device("meta"):
         torch.relu(torch.randn(2, 2))
 

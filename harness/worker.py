@@ -217,6 +217,15 @@ class Reference:
             return None
         return oracle if len(oracle) == len(reference) else None
 
+    def count(self, seed: int) -> dict[str, Any] | None:
+        """FLOPs and bytes of one forward at the graded sizes (harness.roofline), or None where torch's formulas
+        cannot follow it: no count means no floor, and no grade is lost."""
+        try:
+            work, _ = roofline.count(self.model, make_inputs(self.problem, seed, self.device))
+        except Exception:  # the policy above: any failure to count means "no floor"
+            return None
+        return {"flops": work.flops, "read_bytes": work.read_bytes}
+
     def time(self, message: dict[str, Any]) -> dict[str, Any]:
         calls = CallInputs(self.problem, message["seed"], message["scales"], self.device)
         with torch.no_grad():
@@ -234,6 +243,8 @@ def run_reference(link: Link, config: dict[str, Any]) -> None:
         op = message["op"]
         if op == "prepare":
             link.send(ok=True, trials=[reference.prepare(trial) for trial in message["trials"]])
+        elif op == "count":
+            link.send(ok=True, work=reference.count(message["seed"]))
         elif op == "time":
             link.send(ok=True, timing=reference.time(message))
         elif op == "compare":
@@ -445,20 +456,7 @@ def _keep_rules(check: Any, *args: Any) -> Any:
         raise Failure("rejected", str(violation)) from None
 
 
-def run_work(link: Link, config: dict[str, Any]) -> None:
-    """The problem's FLOPs and bytes at the graded sizes, counted in a process of their own, beside the others:
-    the count takes seconds (see roofline.count_on_meta) that no longer delay the grade. Where torch's counter
-    cannot follow the forward there is no count, so no floor, and no grade is lost."""
-    problem, _ = load_sized_problem(config, resolve_device(config["device"]))
-    try:
-        counted, _ = roofline.count_on_meta(problem, config["weight_seed"])
-    except Exception:  # the policy above: any failure to count means "no floor"
-        link.send(ok=True, work=None)
-        return
-    link.send(ok=True, work={"flops": counted.flops, "read_bytes": counted.read_bytes})
-
-
-ROLES = {"reference": run_reference, "build": run_build, "solution": run_solution, "work": run_work}
+ROLES = {"reference": run_reference, "build": run_build, "solution": run_solution}
 
 
 def main() -> None:
