@@ -12,9 +12,9 @@ class TimingProfile:
     warmup_calls: int = 3
     warmup_seconds: float = 0.05
     min_calls: int = 10
-    min_seconds: float = 0.1         # timed calls run at least this long: a 0.4 ms kernel gets ~200 samples, not 10
+    min_seconds: float = 0.05        # timed calls run at least this long: a 0.4 ms kernel gets ~100 samples, not 10
     max_calls: int = 5000
-    target_rel_width: float = 0.01   # (ci_high - ci_low) / median of the 95% interval
+    target_rel_width: float = 0.02   # (ci_high - ci_low) / median of the 95% interval
     max_seconds: float = 1.0         # wall time of the timed calls, cache flushes included
 
 
@@ -23,7 +23,7 @@ TIMING_PROFILES = {
                            max_seconds=0.5),
     "default": TimingProfile(),
     "precise": TimingProfile(warmup_calls=10, warmup_seconds=0.2, min_calls=50, min_seconds=0.5, max_calls=20000,
-                             target_rel_width=0.002, max_seconds=5.0),
+                             target_rel_width=0.005, max_seconds=5.0),
 }
 
 

@@ -127,8 +127,9 @@ except guard.Violation as violation:
 
 
 def test_work_count_matches_torchs_flop_counter_without_importing_dynamo():
-    """The floor's FLOPs: torch's own per-op formulas, counted on the meta device in a fresh process, without
-    the seconds torch's FlopCounterMode spends importing torch._dynamo."""
+    """The floor's FLOPs, counted as the reference process counts them (one forward on real tensors, here the
+    CPU at the problems' small sizes): torch's own per-op formulas, without the seconds torch's FlopCounterMode
+    spends importing torch._dynamo."""
     code = """
 import sys, torch
 from pathlib import Path
@@ -136,21 +137,20 @@ from harness import roofline
 from harness.problem import load_problem
 names = ["level1/82_Square_matmul", "level1/56_conv_standard_2D__asymmetric_input__asymmetric_kernel",
          "level2/80_Gemm_Bias_GELU_Scale", "level3/80_MLP_Block"]
-counted = {n: roofline.count_on_meta(load_problem(Path(f"problems/{n}.py")), 0)[0].flops for n in names}
+problems = {n: load_problem(Path(f"problems/{n}.py"), "small") for n in names}
+counted = {n: roofline.count(p.Model(*p.get_init_inputs()), p.get_inputs())[0].flops for n, p in problems.items()}
 print("DYNAMO", "torch._dynamo" in sys.modules)
 from torch.utils.flop_counter import FlopCounterMode
-for name in names:
-    problem = load_problem(Path(f"problems/{name}.py"))
-    with torch.device("meta"):
-        model, inputs = problem.Model(*problem.get_init_inputs()), problem.get_inputs()
-        with FlopCounterMode(display=False) as torch_counter, torch.no_grad():
-            model(*inputs)
+for name, problem in problems.items():
+    model, inputs = problem.Model(*problem.get_init_inputs()), problem.get_inputs()
+    with FlopCounterMode(display=False) as torch_counter, torch.no_grad():
+        model(*inputs)
     print("FLOPS", counted[name], torch_counter.get_total_flops())
 """
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert "DYNAMO False" in run.stdout, run.stdout + run.stderr
     pairs = [line.split()[1:] for line in run.stdout.splitlines() if line.startswith("FLOPS")]
-    assert len(pairs) == 4 and all(ours == theirs and int(ours) > 10**10 for ours, theirs in pairs), pairs
+    assert len(pairs) == 4 and all(ours == theirs and int(ours) > 1000 for ours, theirs in pairs), pairs
 
 
 def test_own_kernels_are_named_from_the_sources_and_library_kernels_never_count_as_own():
