@@ -3,7 +3,7 @@
     python bench/fidelity/anatomy.py --out DIR [--processes 4]
 
 Each of `--processes` fresh processes times, with the grader's own timed call (harness.timing), torch.relu on
-64K floats (launch-bound), on 16M floats (~50 µs, memory-bound) and an empty call, each with the cache flushed
+64K floats (launch-bound), on 16M floats (~50 µs) and 128M floats (~0.4 ms, memory-bound) and an empty call, each with the cache flushed
 by writing zeros and by summing a float buffer, in a short loop (50 ms of calls) and a long one (1 s), the
 configurations in a different order in each process. Per loop it keeps the median, the 10th and 90th
 percentiles, the medians of the first and last fifth of the calls, and the CPU the process ran on. nvidia-smi
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SIZES = {"launch 64K": 1 << 16, "short 16M": 1 << 24, "empty": 0}
+SIZES = {"launch 64K": 1 << 16, "short 16M": 1 << 24, "memory 128M": 1 << 27, "empty": 0}
 LOOPS = {"short loop": 0.05, "long loop": 1.0}
 
 

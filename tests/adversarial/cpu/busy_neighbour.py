@@ -14,8 +14,10 @@ ops = load_inline("relu_ops", Path(__file__).with_name("relu_ops.cpp").read_text
 
 if os.environ.get("KB_TEST_HEARTBEAT") and os.fork() == 0:
     beat = Path(f"{os.environ['KB_TEST_HEARTBEAT']}-{sys.argv[2]}")  # the worker's role
+    scratch = beat.with_suffix(".tmp")
     while True:
-        beat.write_text(repr(time.monotonic()))
+        scratch.write_text(repr(time.monotonic()))
+        os.replace(scratch, beat)  # whole beats only: the kill may come mid-write
         deadline = time.monotonic() + 0.005
         while time.monotonic() < deadline:  # busy, as a saboteur would be
             pass
