@@ -133,7 +133,7 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
     began = _monotonic()
     warm_until = began + profile.warmup_seconds
     calls = 0
-    while calls < profile.warmup_calls or (_monotonic() < warm_until and calls < 100):
+    while calls < profile.warmup_calls or (_monotonic() < warm_until and calls < 2000):
         calls += 1
         before_call(-calls)
         fn()

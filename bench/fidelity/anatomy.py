@@ -8,7 +8,7 @@ by writing zeros and by summing a float buffer, in a short loop (50 ms of calls)
 configurations in a different order in each process. Per loop it keeps the median, the 10th and 90th
 percentiles, the medians of the first and last fifth of the calls, and the CPU the process ran on. nvidia-smi
 samples the card's clocks, power and temperature every 100 ms beside it. Prints a table last; writes
-anatomy.json and clocks.csv under --out.
+anatomy.json, anatomy.md and clocks.csv under --out.
 """
 from __future__ import annotations
 
@@ -61,6 +61,18 @@ def child(order_seed: int) -> list[dict]:
     return rows
 
 
+def render(runs: list[list[dict]]) -> str:
+    lines = ["| kernel | flush | loop | medians per process (µs) | first / last fifth, per process (µs) | CPUs |",
+             "|---|---|---|---|---|---|"]
+    for key in sorted({(r["size"], r["flush"], r["loop"]) for run in runs for r in run}):
+        rows = [r for run in runs for r in run if (r["size"], r["flush"], r["loop"]) == key]
+        medians = ", ".join(f"{r['median_us']:.1f}" for r in rows)
+        drift = ", ".join(f"{r['first_fifth_us']:.1f}/{r['last_fifth_us']:.1f}" for r in rows)
+        cpus = ", ".join("-".join(map(str, r["cpus"])) for r in rows)
+        lines.append(f"| {key[0]} | {key[1]} | {key[2]} | {medians} | {drift} | {cpus} |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path)
@@ -84,15 +96,9 @@ def main() -> int:
             runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
         sampler.terminate()
     (args.out / "anatomy.json").write_text(json.dumps(runs, indent=1))
-    print("| kernel | flush | loop | medians per process (µs) | first / last fifth, per process (µs) | CPUs |")
-    print("|---|---|---|---|---|---|")
-    keys = sorted({(r["size"], r["flush"], r["loop"]) for run in runs for r in run})
-    for key in keys:
-        rows = [r for run in runs for r in run if (r["size"], r["flush"], r["loop"]) == key]
-        medians = ", ".join(f"{r['median_us']:.1f}" for r in rows)
-        drift = ", ".join(f"{r['first_fifth_us']:.1f}/{r['last_fifth_us']:.1f}" for r in rows)
-        cpus = ", ".join("-".join(map(str, r["cpus"])) for r in rows)
-        print(f"| {key[0]} | {key[1]} | {key[2]} | {medians} | {drift} | {cpus} |")
+    table = render(runs)
+    (args.out / "anatomy.md").write_text(table + "\n")
+    print(table)
     return 0
 
 
