@@ -137,8 +137,8 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
         calls += 1
         before_call(-calls)
         fn()
-    if on_gpu:
-        _cuda_synchronize()
+        if on_gpu:  # the warm-up's time is the card's: the host must not queue seconds of calls ahead of it
+            _cuda_synchronize()
     empty = sorted(timed_call(_nothing, flush) for _ in range(_EMPTY_CALLS))[_EMPTY_CALLS // 2]
 
     samples: list[float] = []
