@@ -38,6 +38,7 @@ _event_record = getattr(_EventBase, "record", None)
 _event_elapsed = getattr(_EventBase, "elapsed_time", None)
 _event_synchronize = getattr(_EventBase, "synchronize", None)
 _CUDA_LIMIT_PERSISTING_L2 = 0x06  # cudaLimitPersistingL2CacheSize
+_EMPTY_CALLS = 21  # empty calls timed after the warm-up: their median is the timer's own cost, reported
 
 
 def _load_cudart() -> Any:
@@ -68,6 +69,10 @@ def reset_persisting_l2() -> None:
     enlarges the persisting carve-out is rejected by the guard, which watches persisting_l2_limit.)"""
     if _cudart is not None:
         _cudart.cudaCtxResetPersistingL2Cache()
+
+
+def _nothing() -> None:
+    return None
 
 
 def _cache_bytes(device: torch.device) -> int:
@@ -160,10 +165,3 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
                 break
     return {"samples": samples, "seconds": round(_monotonic() - began, 3), "empty_call_ms": empty,
             "clock": "cuda-events" if on_gpu else "host"}
-
-
-_EMPTY_CALLS = 21
-
-
-def _nothing() -> None:
-    return None
