@@ -144,7 +144,7 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
         fn()
         if on_gpu:  # the warm-up's time is the card's: the host must not queue seconds of calls ahead of it
             _cuda_synchronize()
-    empty = sorted(timed_call(_nothing, flush) for _ in range(_EMPTY_CALLS))[_EMPTY_CALLS // 2]
+    empty = median_ci([timed_call(_nothing, flush) for _ in range(_EMPTY_CALLS)])[0]
 
     samples: list[float] = []
     timed_from = _monotonic()
