@@ -11,7 +11,8 @@ ncu       Nsight Compute's kernel duration (--clock-control none) against the gr
 
 The side-stream case is a fidelity case: the same ReLU launched on a stream the timer's events are not
 on must measure what the current-stream ReLU measures. Prints a table last; writes results.json and
-results.md under --out; sections run by later calls with the same --out add to the same results.json. Needs a CUDA GPU; builds go to $KB_CACHE_DIR.
+results.md under --out; sections run by later calls with the same --out add to the same results.json.
+Needs a CUDA GPU; builds go to $KB_CACHE_DIR.
 """
 from __future__ import annotations
 
