@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .config import TIMING_PROFILES, GradeConfig, Timeouts
-from .verdict import Status, Verdict
+from .verdict import Status, TimingLoop, Verdict
 
 _STATUS_HELP = """\
 statuses (the verdict's `status`, a closed set):
@@ -154,10 +154,12 @@ def render(v: Verdict) -> str:
         lines.append(f"  own code  {p.own_share:.0%} of forward's time ({p.method})")
     for label, t in (("reference", v.ref_timing), ("solution", v.sol_timing)):
         if t is not None:
-            loops = (f", loops {' / '.join(f'{m:.4g}' for m in t.round_medians_ms)} ms"
-                     if len(t.round_medians_ms) > 1 else "")
+            loops = (f", loops {' / '.join(_loop_text(loop) for loop in t.loops)} ms" if len(t.loops) > 1 else "")
             lines.append(f"  {label:<9} {t.median_ms:.4g} ms  [{t.ci_low_ms:.4g}, {t.ci_high_ms:.4g}]  "
                          f"({t.calls} calls, {t.clock}{loops})")
+            if t.disturbed:
+                lines.append(f"  {'':<9} DISTURBED: every loop ran while the host was slow (empty call "
+                             f"{t.empty_call_ms * 1e3:.3g} µs); grade again for a speedup to rely on")
     if v.speedup is not None and v.speedup_ci is not None:
         lo, hi = v.speedup_ci
         lines.append(f"  speedup   {v.speedup:.3g}x  [{lo:.3g}, {hi:.3g}]")
@@ -170,6 +172,10 @@ def render(v: Verdict) -> str:
         lines.extend(f"    {line}" for line in v.detail.strip().splitlines()[-20:])
     lines.append(f"  graded in {v.seconds:.1f} s")
     return "\n".join(lines)
+
+
+def _loop_text(loop: TimingLoop) -> str:
+    return f"{loop.median_ms:.4g}" if loop.kept else f"({loop.median_ms:.4g} left out)"
 
 
 def _build_parser(sub: argparse._SubParsersAction) -> None:

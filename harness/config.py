@@ -16,14 +16,16 @@ class TimingProfile:
     max_calls: int = 5000
     target_rel_width: float = 0.02   # (ci_high - ci_low) / median of the 95% interval
     max_seconds: float = 1.0         # wall time of the timed calls, cache flushes included
+    retimes: int = 2                 # loops run again, at most, where the host was disturbed (harness.stats)
+    retime_after_seconds: float = 0.25  # pause before each: the host's slow episodes last seconds
 
 
 TIMING_PROFILES = {
     "quick": TimingProfile(warmup_calls=2, warmup_seconds=0.05, min_calls=5, min_seconds=0.0, max_calls=200,
-                           target_rel_width=0.05, max_seconds=0.5),
+                           target_rel_width=0.05, max_seconds=0.5, retimes=0),
     "default": TimingProfile(),
     "precise": TimingProfile(warmup_calls=10, warmup_seconds=0.2, min_calls=50, min_seconds=0.5, max_calls=20000,
-                             target_rel_width=0.005, max_seconds=5.0),
+                             target_rel_width=0.005, max_seconds=5.0, retimes=4),
 }
 
 

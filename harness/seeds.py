@@ -26,6 +26,11 @@ class GradeSeeds:
         spots = sorted(rng.sample(range(min_timed_calls), min(spot_checks, min_timed_calls)))
         return cls(weights, trial_seeds, timing, scales, spots)
 
+    def timing_for(self, attempt: int) -> int:
+        """The input draw of a model's timing loop `attempt` (0 first): a loop run again gets inputs of its own,
+        so nothing remembered from an earlier loop answers it."""
+        return self.timing if attempt == 0 else random.Random(f"{self.timing}/{attempt}").randrange(2**31)
+
 
 def call_scale(seed: int, index: int) -> float:
     """The factor (within 1%) that the floating-point inputs of timed call `index` are multiplied by.

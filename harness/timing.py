@@ -6,7 +6,8 @@ its size (reading leaves clean lines: no write-back of the flush's own data
 lands in the timed call), mark the start on an idle device, call, wait for
 the *whole device* (work on other streams counts), mark the end.
 Calls repeat until the median's 95% interval is narrow enough (and at least
-`min_seconds` have been timed) or the time budget is spent. A few calls,
+`min_seconds` have been timed) or the time budget is spent. Empty calls timed
+the same way, between them, tell how fast the host ran meanwhile. A few calls,
 chosen by the parent, are not timed but checked: their outputs are copied the
 moment the device is idle and handed to `on_checked` (work finished later,
 by a thread, comes too late for them).
@@ -38,7 +39,8 @@ _event_record = getattr(_EventBase, "record", None)
 _event_elapsed = getattr(_EventBase, "elapsed_time", None)
 _event_synchronize = getattr(_EventBase, "synchronize", None)
 _CUDA_LIMIT_PERSISTING_L2 = 0x06  # cudaLimitPersistingL2CacheSize
-_EMPTY_CALLS = 21  # empty calls timed after the warm-up: their median is the timer's own cost, reported
+_EMPTY_CALLS = 5   # empty calls timed after the warm-up, and one after every _EMPTY_EVERY timed calls: their
+_EMPTY_EVERY = 4   # median is the timer's own cost while the loop ran (reported; harness.stats reads it)
 
 
 def _load_cudart() -> Any:
@@ -144,7 +146,7 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
         fn()
         if on_gpu:  # the warm-up's time is the card's: the host must not queue seconds of calls ahead of it
             _cuda_synchronize()
-    empty = median_ci([timed_call(_nothing, flush) for _ in range(_EMPTY_CALLS)])[0]
+    empties = [timed_call(_nothing, flush) for _ in range(_EMPTY_CALLS)]
 
     samples: list[float] = []
     timed_from = _monotonic()
@@ -155,6 +157,8 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
             on_checked(index, _checked_call(fn, flush, on_gpu))
         else:
             samples.append(timed_call(fn, flush))
+            if len(samples) % _EMPTY_EVERY == 0:
+                empties.append(timed_call(_nothing, flush))
         index += 1
         elapsed = _monotonic() - timed_from
         if len(samples) >= profile.min_calls and index > max(checked, default=-1) and elapsed >= profile.min_seconds:
@@ -163,5 +167,5 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
                 break
             if elapsed > profile.max_seconds:
                 break
-    return {"samples": samples, "seconds": round(_monotonic() - began, 3), "empty_call_ms": empty,
+    return {"samples": samples, "seconds": round(_monotonic() - began, 3), "empty_call_ms": median_ci(empties)[0],
             "clock": "cuda-events" if on_gpu else "host"}

@@ -88,6 +88,16 @@ class CorrectnessReport:
 
 
 @dataclass
+class TimingLoop:
+    """One timing loop of a model: its own median, and how fast the timer itself ran meanwhile."""
+
+    median_ms: float
+    calls: int
+    empty_call_ms: float | None   # median of empty calls timed between the loop's calls, the same way
+    kept: bool = True             # pooled into the Timing; False: left out, run while the host was disturbed
+
+
+@dataclass
 class Timing:
     """Median time of one model's forward with a distribution-free 95% interval."""
 
@@ -95,10 +105,11 @@ class Timing:
     ci_low_ms: float
     ci_high_ms: float
     calls: int
-    seconds: float          # wall time spent timing, warm-up included
+    seconds: float          # wall time spent timing, warm-up and left-out loops included
     clock: str              # "cuda-events" or "host"
-    round_medians_ms: list[float] = field(default_factory=list)  # each timing loop's own median (pooled above)
-    empty_call_ms: float | None = None  # an empty call timed the same way: the timer's own cost, not subtracted
+    loops: list[TimingLoop] = field(default_factory=list)  # every loop run, kept (pooled above) or not
+    empty_call_ms: float | None = None  # the kept loops' quietest empty call: the timer's own cost, not subtracted
+    disturbed: bool = False  # even the kept loops ran while the timer was slow (harness.stats): grade again
 
 
 @dataclass

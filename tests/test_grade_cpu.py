@@ -1,9 +1,13 @@
 """End-to-end grades on the CPU: real builds, real child processes, real problems."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from conftest import FIXTURES, RELU_PROBLEM, ROOT, line_of, quick_timeouts
+from harness.cli import render
+from harness.config import TIMING_PROFILES
 from harness.verdict import Status
 
 CPU = FIXTURES / "cpu"
@@ -154,7 +158,7 @@ def test_solution_with_hard_coded_sizes_fails_the_generalization_trial(grade_fil
     assert honest.generalization.sizes == {"batch_size": 3, "dim": 1001}
     # The reference's second timing loop comes after the trial at the small sizes, back at the graded ones.
     assert list(honest.stages)[-3:] == ["generalization", "solution stopped", "time reference again"]
-    assert len(honest.ref_timing.round_medians_ms) == 2
+    assert len(honest.ref_timing.loops) == 2
 
     hard_coded = FIXTURES / "cpu" / "hardcoded_sizes.py"
     reported = grade_file(hard_coded, problem, sizes="full", time_solution=False)
@@ -173,3 +177,18 @@ def test_every_shipped_cpu_solution_passes(grade_file, solution):
     verdict = grade_file(solution, problem=None, time_solution=False)
     assert verdict.status is Status.PASS, verdict.reason
     assert verdict.generalization.passed is None  # on the CPU the grade already runs at SMALL_SIZES
+
+
+def test_loops_timed_while_the_host_was_slow_run_again_and_the_verdict_says_so(grade_file):
+    """The solution's loops are judged against the reference's quietest (stats.disturbed): each slow one runs
+    again on inputs of its own, up to `retimes`; only the quietest counts, and the timing is marked."""
+    profile = dataclasses.replace(TIMING_PROFILES["quick"], retimes=2, retime_after_seconds=0.05)
+    verdict = grade_file(CPU / "slow_timer.py", timing=profile, spot_checks=1)
+    assert verdict.status is Status.PASS, verdict.reason
+    sol, ref = verdict.sol_timing, verdict.ref_timing
+    assert len(sol.loops) == 3 and [loop.kept for loop in sol.loops].count(True) == 1, sol.loops
+    assert sol.disturbed and sol.empty_call_ms > 2 * ref.empty_call_ms, (sol, ref)
+    assert sol.calls == next(loop.calls for loop in sol.loops if loop.kept)
+    assert not ref.disturbed and len(ref.loops) == 2 and all(loop.kept for loop in ref.loops), ref.loops
+    assert len(verdict.correctness.timed_checks) == 1  # the kept loop's spot check; the others never count
+    assert "DISTURBED" in render(verdict)

@@ -13,7 +13,7 @@ from conftest import ROOT
 
 from harness import tolerance
 from harness.compare import measure_error
-from harness.stats import BadSamples, median_ci, timing_of
+from harness.stats import BadSamples, disturbed, median_ci, timing_of
 
 
 def test_relative_error_of_a_known_perturbation():
@@ -79,15 +79,33 @@ def test_median_interval_contains_the_median_and_narrows_with_samples():
 
 def test_timing_pools_the_loops_of_one_model_and_refuses_impossible_samples():
     first = {"samples": [1.0, 1.1, 1.2], "seconds": 0.5, "clock": "host", "empty_call_ms": 0.01}
-    second = {"samples": [2.0, 2.1], "seconds": 0.25, "clock": "host", "empty_call_ms": 0.02}
+    second = {"samples": [2.0, 2.1], "seconds": 0.25, "clock": "host", "empty_call_ms": 0.012}
     pooled = timing_of([first, second])
-    assert pooled.calls == 5 and pooled.median_ms == 1.2 and pooled.round_medians_ms == [1.1, 2.05]
-    assert pooled.seconds == 0.75 and pooled.empty_call_ms == 0.01
+    assert pooled.calls == 5 and pooled.median_ms == 1.2 and [loop.median_ms for loop in pooled.loops] == [1.1, 2.05]
+    assert pooled.seconds == 0.75 and pooled.empty_call_ms == 0.01 and not pooled.disturbed
     for bad in ([0.0, 1.0], [1.0, float("inf")], [], [-1.0], ["x"]):
         with pytest.raises(BadSamples):
             timing_of([dict(first, samples=bad)])
+    for bad_empty in (0.0, float("nan"), "x"):
+        with pytest.raises(BadSamples):
+            timing_of([dict(first, empty_call_ms=bad_empty)])
     with pytest.raises(BadSamples):
         timing_of([first, dict(second, clock="cuda-events")])
+
+
+def test_loops_run_while_the_timer_itself_was_slow_are_left_out():
+    quiet = {"samples": [1.0, 1.1, 1.2], "seconds": 0.5, "clock": "cuda-events", "empty_call_ms": 0.0078}
+    slow = {"samples": [1.3, 1.4], "seconds": 0.5, "clock": "cuda-events", "empty_call_ms": 0.0125}
+    timing = timing_of([slow, quiet])
+    assert [loop.kept for loop in timing.loops] == [False, True] and timing.calls == 3 and timing.median_ms == 1.1
+    assert timing.seconds == 1.0 and timing.empty_call_ms == 0.0078 and not timing.disturbed
+    assert disturbed(0.0125, 0.0078) and not disturbed(0.0085, 0.0078) and not disturbed(0.0125, None)
+    # Judged against another model's quietest loop (the solution's against the reference's): where every loop
+    # was slow, the quietest alone counts, and the timing says so.
+    alone = timing_of([slow, dict(slow, samples=[1.5], empty_call_ms=0.0110)], quietest_ms=0.0078)
+    assert [loop.kept for loop in alone.loops] == [False, True] and alone.median_ms == 1.5 and alone.disturbed
+    # The host clock's sub-µs empty call on the CPU: jitter of a few hundred ns is no disturbance.
+    assert not disturbed(0.0004, 0.0001)
     with pytest.raises(BadSamples):
         timing_of([{"samples": [1.0]}])
 
