@@ -17,7 +17,7 @@ class TimingProfile:
     target_rel_width: float = 0.02   # (ci_high - ci_low) / median of the 95% interval
     max_seconds: float = 1.0         # wall time of the timed calls, cache flushes included
     retimes: int = 2                 # loops run again, at most, where the host was disturbed (harness.stats)
-    retime_after_seconds: float = 0.25  # pause before each: the host's slow episodes last seconds
+    retime_after_seconds: float = 1.0  # pause before each: the machine's slow episodes last seconds
 
 
 TIMING_PROFILES = {

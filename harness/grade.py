@@ -148,6 +148,7 @@ class _Grading:
         self.cache_dir = Path(config.cache_dir or default_cache_dir()).resolve()
         self.started = time.monotonic()
         self.device = self.device_name = ""  # known once the reference process has started
+        self.loops: dict[str, list[dict[str, Any]]] = {"reference": [], "solution": []}  # raw timing reports
 
     def run(self) -> None:
         self.locate()
@@ -164,14 +165,14 @@ class _Grading:
         self._answer(solution, self.timeouts.load, "starting", "solution")
         self.count_work(reference)
         if self.config.time_solution:
-            self.reference_loops = [self.time(reference, "reference")]
-            self.verdict.ref_timing = _timing_of(self.reference_loops, "reference")
+            self.loops["reference"].append(self.time(reference, "reference"))
+            self.settle_timings()
             self._stage("time reference")
         self.load_solution(solution)
         self.check_trials(solution, reference)
         if self.config.time_solution:
-            self.solution_loops = self.time_until_quiet(solution, "solution")
-            self.verdict.sol_timing = _timing_of(self.solution_loops, "solution", stats.quietest(self.reference_loops))
+            self.time_until_quiet(solution, "solution")
+            self.settle_timings()
             self.check_timed_calls(reference)
             self.check_floor()
             self._stage("time solution")
@@ -273,16 +274,28 @@ class _Grading:
         _timing_of([report], whose)
         return report
 
-    def time_until_quiet(self, child: Child, whose: str) -> list[dict[str, Any]]:
-        """Timing loops of `child` until one ran while the host was as quiet as for the reference's quietest loop
-        (harness.stats.disturbed), `retimes` more at most: a loop run in one of the host's slow episodes
+    def time_until_quiet(self, child: Child, whose: str) -> None:
+        """A timing loop of `child`, run again while it was disturbed against the grade's quietest loop so far
+        (harness.stats.disturbed), `retimes` times at most: a loop run in one of the host's slow episodes
         measures the episode as much as the model."""
-        profile, baseline = self.config.timing, stats.quietest(self.reference_loops)
-        loops = [self.time(child, whose)]
-        while stats.disturbed(loops[-1].get("empty_call_ms"), baseline) and len(loops) <= profile.retimes:
-            time.sleep(profile.retime_after_seconds)
+        loops, retimes = self.loops[whose], 0
+        loops.append(self.time(child, whose, attempt=len(loops)))
+        while retimes < self.config.timing.retimes and stats.disturbed(loops[-1].get("empty_call_ms"),
+                                                                       self._quietest()):
+            time.sleep(self.config.timing.retime_after_seconds)
             loops.append(self.time(child, whose, attempt=len(loops)))
-        return loops
+            retimes += 1
+
+    def _quietest(self) -> float | None:
+        return stats.quietest(self.loops["reference"] + self.loops["solution"])
+
+    def settle_timings(self) -> None:
+        """Both models' Timings from their loops so far, each loop judged against the grade's quietest loop of
+        either model (harness.stats.timing_of). A later, quieter loop only ever leaves out more of the solution's
+        loops, never others, so the ones that count were spot-checked."""
+        self.verdict.ref_timing = _timing_of(self.loops["reference"], "reference", self._quietest())
+        if self.loops["solution"]:
+            self.verdict.sol_timing = _timing_of(self.loops["solution"], "solution", self._quietest())
 
     def time_reference_again(self, solution: Child, reference: Child) -> None:
         """The reference's second loop, after the solution's, pooled with its first: a card that drifts between
@@ -291,11 +304,8 @@ class _Grading:
         solution.kill()
         self._stage("solution stopped")
         self._answer_to(reference, dict(op="restore"), self.timeouts.load, "restoring the graded sizes", "reference")
-        self.reference_loops += self.time_until_quiet(reference, "reference")
-        self.verdict.ref_timing = _timing_of(self.reference_loops, "reference")
-        # Against the reference's final quietest loop, the solution may keep fewer loops (never others: the ones
-        # kept were spot-checked), or learn that it ran disturbed.
-        self.verdict.sol_timing = _timing_of(self.solution_loops, "solution", stats.quietest(self.reference_loops))
+        self.time_until_quiet(reference, "reference")
+        self.settle_timings()
         self.check_floor()
         self._stage("time reference again")
 

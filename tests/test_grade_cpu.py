@@ -180,8 +180,8 @@ def test_every_shipped_cpu_solution_passes(grade_file, solution):
 
 
 def test_loops_timed_while_the_host_was_slow_run_again_and_the_verdict_says_so(grade_file):
-    """The solution's loops are judged against the reference's quietest (stats.disturbed): each slow one runs
-    again on inputs of its own, up to `retimes`; only the quietest counts, and the timing is marked."""
+    """The solution's loops are judged against the grade's quietest (stats.disturbed): each slow one runs again
+    on inputs of its own, up to `retimes`; only the quietest counts, and the timing is marked."""
     profile = dataclasses.replace(TIMING_PROFILES["quick"], retimes=2, retime_after_seconds=0.05)
     verdict = grade_file(CPU / "slow_timer.py", timing=profile, spot_checks=1)
     assert verdict.status is Status.PASS, verdict.reason
@@ -189,6 +189,6 @@ def test_loops_timed_while_the_host_was_slow_run_again_and_the_verdict_says_so(g
     assert len(sol.loops) == 3 and [loop.kept for loop in sol.loops].count(True) == 1, sol.loops
     assert sol.disturbed and sol.empty_call_ms > 2 * ref.empty_call_ms, (sol, ref)
     assert sol.calls == next(loop.calls for loop in sol.loops if loop.kept)
-    assert not ref.disturbed and len(ref.loops) == 2 and all(loop.kept for loop in ref.loops), ref.loops
+    assert not ref.disturbed, ref.loops  # the reference's process was not slowed
     assert len(verdict.correctness.timed_checks) == 1  # the kept loop's spot check; the others never count
     assert "DISTURBED" in render(verdict)

@@ -102,10 +102,10 @@ def test_loops_run_while_the_timer_itself_was_slow_are_left_out():
     assert disturbed(0.0125, 0.0078) and not disturbed(0.0085, 0.0078) and not disturbed(0.0125, None)
     # Judged against another model's quietest loop (the solution's against the reference's): where every loop
     # was slow, the quietest alone counts, and the timing says so.
-    alone = timing_of([slow, dict(slow, samples=[1.5], empty_call_ms=0.0110)], quietest_ms=0.0078)
+    alone = timing_of([slow, dict(slow, samples=[1.5], empty_call_ms=0.0118)], quietest_ms=0.0078)
     assert [loop.kept for loop in alone.loops] == [False, True] and alone.median_ms == 1.5 and alone.disturbed
-    # The host clock's sub-µs empty call on the CPU: jitter of a few hundred ns is no disturbance.
-    assert not disturbed(0.0004, 0.0001)
+    # The CPU's empty call (host clock, cache misses after the flush) varies by 2 µs between quiet loops.
+    assert not disturbed(0.0070, 0.0052) and disturbed(0.0500, 0.0052)
     with pytest.raises(BadSamples):
         timing_of([{"samples": [1.0]}])
 
