@@ -59,7 +59,8 @@ def _grade_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, help="fix the weight and input seeds (default: fresh secret seeds)")
     p.add_argument("--trials", type=int, default=5, help="correctness trials on fresh inputs (default 5)")
     p.add_argument("--timing", choices=sorted(TIMING_PROFILES), default="default",
-                   help="timing profile: quick, default or precise")
+                   help="timing profile: quick (short loops, none run again), default (a loop run while "
+                        "the machine was slow runs again, twice at most) or precise (long loops, 4 reruns)")
     p.add_argument("--no-timing", action="store_true", help="check correctness only")
     p.add_argument("--sizes", choices=["auto", "full", "small"], default="auto",
                    help="problem sizes: full (as written), small (the problem's SMALL_SIZES, a small valid "
