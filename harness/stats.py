@@ -28,7 +28,7 @@ def median_ci(samples: list[float]) -> tuple[float, float, float]:
 
 def disturbed(empty_call_ms: float | None, quietest_ms: float | None) -> bool:
     """Did a loop run during one of the machine's slow episodes? Its empty calls tell: on a quiet H100 they take
-    7.5-8 µs, in an episode 11-23 µs, and the loop's calls slow down meanwhile, by µs or by percent
+    7.4-8.7 µs, in an episode 11-27 µs, and the loop's calls slow down meanwhile, by µs or by percent
     (docs/performance.md, "Loops run while the machine was slow"). Compared with the grade's quietest loop, so no
     machine constant is assumed."""
     if empty_call_ms is None or quietest_ms is None:
