@@ -3,9 +3,9 @@
     python bench/fidelity/anatomy.py --out DIR [--processes 4]
 
 Each of `--processes` fresh processes times, with the grader's own timed call (harness.timing), torch.relu on
-64K floats (launch-bound), on 16M floats (~50 µs) and 128M floats (~0.4 ms, memory-bound) and an empty call, each with the cache flushed
-by writing zeros and by summing a float buffer, in a short loop (50 ms of calls) and a long one (1 s), the
-configurations in a different order in each process. Per loop it keeps the median, the 10th and 90th
+64K floats (launch-bound), on 16M floats (~50 µs) and 128M floats (~0.4 ms, memory-bound) and an empty
+call, each with the cache flushed by writing zeros and by summing a float buffer, in a short loop (50 ms of
+calls) and a long one (1 s), the configurations in a different order in each process. Per loop it keeps the median, the 10th and 90th
 percentiles, the medians of the first and last fifth of the calls, and the CPU the process ran on. nvidia-smi
 samples the card's clocks, power and temperature every 100 ms beside it. Prints a table last; writes
 anatomy.json, anatomy.md and clocks.csv under --out.
@@ -25,7 +25,7 @@ SIZES = {"launch 64K": 1 << 16, "short 16M": 1 << 24, "memory 128M": 1 << 27, "e
 LOOPS = {"short loop": 0.05, "long loop": 1.0}
 
 
-def _cpu() -> int:
+def current_cpu() -> int:
     with open("/proc/self/stat") as stat:
         return int(stat.read().rsplit(")", 1)[1].split()[36])  # field 39: the CPU last run on
 
@@ -49,7 +49,7 @@ def child(order_seed: int) -> list[dict]:
         for _ in range(3):
             fn()
         torch.cuda.synchronize()
-        cpu_before, samples, started = _cpu(), [], time.monotonic()
+        cpu_before, samples, started = current_cpu(), [], time.monotonic()
         while time.monotonic() - started < LOOPS[loop] or len(samples) < 10:
             samples.append(timing._timed_call_cuda(fn, flushes[flush]))
         fifth = max(1, len(samples) // 5)
@@ -57,7 +57,7 @@ def child(order_seed: int) -> list[dict]:
         rows.append({"size": size, "flush": flush, "loop": loop, "calls": len(samples),
                      "median_us": 1e3 * statistics.median(samples), "p10_us": 1e3 * deciles[0],
                      "p90_us": 1e3 * deciles[-1], "first_fifth_us": 1e3 * statistics.median(samples[:fifth]),
-                     "last_fifth_us": 1e3 * statistics.median(samples[-fifth:]), "cpus": [cpu_before, _cpu()]})
+                     "last_fifth_us": 1e3 * statistics.median(samples[-fifth:]), "cpus": [cpu_before, current_cpu()]})
     return rows
 
 

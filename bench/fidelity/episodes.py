@@ -20,14 +20,11 @@ import sys
 import time
 from pathlib import Path
 
+from anatomy import current_cpu  # this directory is the script's: sys.path[0]
+
 ROOT = Path(__file__).resolve().parents[2]
 WINDOW_S = 0.05
 CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
-
-
-def _cpu_now() -> int:
-    with open("/proc/self/stat") as stat:
-        return int(stat.read().rsplit(")", 1)[1].split()[36])  # field 39: the CPU last run on
 
 
 def _cpu_ticks() -> dict[str, list[int]]:
@@ -42,7 +39,7 @@ def _cpu_ticks() -> dict[str, list[int]]:
 
 
 def _window(fn, flush, timing) -> dict:
-    cpu, before, switches = _cpu_now(), _cpu_ticks(), resource.getrusage(resource.RUSAGE_SELF).ru_nivcsw
+    cpu, before, switches = current_cpu(), _cpu_ticks(), resource.getrusage(resource.RUSAGE_SELF).ru_nivcsw
     samples, started = [], time.monotonic()
     while time.monotonic() - started < WINDOW_S or len(samples) < 5:
         samples.append(timing._timed_call_cuda(fn, flush))
@@ -50,7 +47,7 @@ def _window(fn, flush, timing) -> dict:
     mine = [b - a for a, b in zip(before[f"cpu{cpu}"], after[f"cpu{cpu}"])]
     every = [b - a for a, b in zip(before["cpu"], after["cpu"])]
     return {"t": round(started, 3), "median_us": 1e3 * statistics.median(samples), "calls": len(samples),
-            "cpu": cpu, "cpus_at_end": _cpu_now(),
+            "cpu": cpu, "cpus_at_end": current_cpu(),
             "preempted": resource.getrusage(resource.RUSAGE_SELF).ru_nivcsw - switches,
             **{f"cpu_{name}": value for name, value in zip(CPU_FIELDS, mine)},
             "all_steal": every[CPU_FIELDS.index("steal")]}
