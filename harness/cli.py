@@ -159,7 +159,7 @@ def render(v: Verdict) -> str:
             lines.append(f"  {label:<9} {t.median_ms:.4g} ms  [{t.ci_low_ms:.4g}, {t.ci_high_ms:.4g}]  "
                          f"({t.calls} calls, {t.clock}{loops})")
             if t.disturbed:
-                lines.append(f"  {'':<9} DISTURBED: every loop ran while the host was slow (empty call "
+                lines.append(f"  {'':<9} DISTURBED: every loop ran while the machine was slow (empty call "
                              f"{t.empty_call_ms * 1e3:.3g} µs); grade again for a speedup to rely on")
     if v.speedup is not None and v.speedup_ci is not None:
         lo, hi = v.speedup_ci

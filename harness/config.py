@@ -16,7 +16,7 @@ class TimingProfile:
     max_calls: int = 5000
     target_rel_width: float = 0.02   # (ci_high - ci_low) / median of the 95% interval
     max_seconds: float = 1.0         # wall time of the timed calls, cache flushes included
-    retimes: int = 2                 # loops run again, at most, where the host was disturbed (harness.stats)
+    retimes: int = 2                 # loops run again, at most, where the machine was slow (harness.stats)
     retime_after_seconds: float = 1.0  # pause before each: the machine's slow episodes last seconds
 
 

@@ -17,9 +17,9 @@ Stages, in order:
   time ref   time the reference alone, while nothing else runs
   load       import the solution again (cached build), construct ModelNew, share weights
   trials     fresh secret seeds; solution outputs measured against the oracle
-  time sol   time the solution the same way as the reference; a loop run while the host was slower than
-             for the reference (its empty calls tell) runs again on new inputs; spot-check some timed
-             calls' outputs; a time under the card's physical floor is impossible
+  time sol   time the solution the same way as the reference; a loop run while the machine was slower
+             than in the grade's quietest loop (its empty calls tell) runs again on new inputs; spot-check
+             some timed calls' outputs; a time under the card's physical floor is impossible
   provenance the share of forward's time in the solution's own code (after timing: nothing that could
              leave state behind runs before the timer)
   generalize one trial at the problem's SMALL_SIZES (reported; required if configured)
@@ -276,7 +276,7 @@ class _Grading:
 
     def time_until_quiet(self, child: Child, whose: str) -> None:
         """A timing loop of `child`, run again while it was disturbed against the grade's quietest loop so far
-        (harness.stats.disturbed), `retimes` times at most: a loop run in one of the host's slow episodes
+        (harness.stats.disturbed), `retimes` times at most: a loop run in one of the machine's slow episodes
         measures the episode as much as the model."""
         loops, retimes = self.loops[whose], 0
         loops.append(self.time(child, whose, attempt=len(loops)))

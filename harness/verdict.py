@@ -94,7 +94,7 @@ class TimingLoop:
     median_ms: float
     calls: int
     empty_call_ms: float | None   # median of empty calls timed between the loop's calls, the same way
-    kept: bool = True             # pooled into the Timing; False: left out, run while the host was disturbed
+    kept: bool = True             # pooled into the Timing; False: left out, run while the machine was slow
 
 
 @dataclass
