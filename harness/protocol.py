@@ -157,14 +157,25 @@ class Child:
         self.kill()
         return self.proc.returncode
 
+    def pause(self) -> None:
+        """Stop every process of the child's group (SIGSTOP cannot be caught): none of its code runs until
+        resume(). GPU work it queued before keeps running; harness.stats.contended is the check for that."""
+        self._signal_group(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self._signal_group(signal.SIGCONT)
+
+    def _signal_group(self, sig: signal.Signals) -> None:
+        if self.proc.returncode is None:
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                pass
+
     def kill(self, wait: bool = True) -> None:
         """Kill the child and everything it started in its process group (it leads its own session), even
         after the child itself has exited: until it is reaped, its group's number cannot be reused."""
-        if self.proc.returncode is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        self._signal_group(signal.SIGKILL)
         if wait:
             self.proc.wait()
 
