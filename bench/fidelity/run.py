@@ -65,12 +65,22 @@ def grade_once(solution: Path, problem: Path, timing: str) -> dict:
             "timing_loops_s": round(sum(t.get("seconds", 0) for t in timings), 2),
             "calls": [t.get("calls") for t in timings], "ref_loops": timings[0].get("loops"),
             "sol_loops": timings[1].get("loops"), "disturbed": any(t.get("disturbed") for t in timings),
+            "contended": bool(timings[0].get("contended")),
             "empty_call_ms": timings[1].get("empty_call_ms"), "stages": verdict.get("stages")}
 
 
 def spread(values: list[float]) -> float | None:
     values = [v for v in values if v]
     return max(values) / min(values) - 1 if values else None
+
+
+def mean_deviation(values: list[float]) -> float | None:
+    """Mean of |value / median - 1|: unlike the spread, no single grade decides it."""
+    values = [v for v in values if v]
+    if not values:
+        return None
+    middle = statistics.median(values)
+    return statistics.mean(abs(v / middle - 1) for v in values)
 
 
 def summarize(runs: list[dict]) -> dict:
@@ -82,7 +92,8 @@ def summarize(runs: list[dict]) -> dict:
             "empty_call_ms_median": statistics.median(r["empty_call_ms"] for r in ok) if ok else None,
             "speedup_median": statistics.median(r["speedup"] for r in ok) if ok else None,
             "speedup_spread": spread([r["speedup"] for r in ok]),
-            "retimed": sum(len(r["ref_loops"] or []) > 2 or len(r["sol_loops"] or []) > 1 for r in ok),
+            "speedup_mean_deviation": mean_deviation([r["speedup"] for r in ok]),
+            "contended": sum(bool(r.get("contended")) for r in ok),
             "disturbed": sum(bool(r["disturbed"]) for r in ok),
             "wall_s_median": statistics.median(r["wall_s"] for r in runs),
             "timing_loops_s_median": statistics.median(r["timing_loops_s"] for r in runs)}
@@ -199,16 +210,18 @@ def _ms(value: float | None) -> str:
 
 
 def render(results: dict) -> str:
-    lines = ["| case | passed | sol ms (median) | sol spread | ref spread | speedup | speedup spread | empty call ms "
-             "| retimed | disturbed | wall s | timing s |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| case | passed | sol ms (median) | sol spread | ref spread | speedup | speedup spread | mean deviation "
+             "| empty call ms | contended | disturbed | wall s | timing s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in results.get("fidelity", {}).items():
         if "skipped" in r:
-            lines.append(f"| {name} | skipped: {r['skipped']} |||||||||||")
+            lines.append(f"| {name} | skipped: {r['skipped']} ||||||||||||")
             continue
         lines.append(f"| {name} | {r['passed']} | {_ms(r['sol_ms_median'])} | {_pct(r['sol_ms_spread'])} | "
                      f"{_pct(r.get('ref_ms_spread'))} | {_ms(r['speedup_median'])} | {_pct(r['speedup_spread'])} | "
-                     f"{_ms(r.get('empty_call_ms_median'))} | {r.get('retimed', '-')} | {r.get('disturbed', '-')} | "
-                     f"{r['wall_s_median']} | {r['timing_loops_s_median']} |")
+                     f"{_pct(r.get('speedup_mean_deviation'))} | {_ms(r.get('empty_call_ms_median'))} | "
+                     f"{r.get('contended', '-')} | {r.get('disturbed', '-')} | {r['wall_s_median']} | "
+                     f"{r['timing_loops_s_median']} |")
     fid = results.get("fidelity", {})
     if fid.get(COPY_CASE, {}).get("sol_ms_median"):
         bandwidth = COPY_BYTES / (fid[COPY_CASE]["sol_ms_median"] * 1e-3) / 1e12
