@@ -12,7 +12,8 @@ class TimingProfile:
 
     The reference is timed alone in loops that stop at `target_rel_width` or `max_seconds`, whichever comes
     first. The two models are then timed in alternated rounds, `rounds` of each at most (fewer, down to
-    `min_rounds`, once the rounds have taken `max_seconds`): a slow episode of the machine hits both alike.
+    `min_rounds`, once the rounds' timed calls add up to `max_seconds`): a slow episode of the machine hits
+    both alike.
     """
 
     warmup_calls: int = 3

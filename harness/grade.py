@@ -286,22 +286,37 @@ class _Grading:
 
     def time_in_rounds(self, solution: Child, reference: Child) -> None:
         """The two models timed in alternated rounds (solution, reference, reference, solution, ...), so that a
-        slow episode of the machine, which lasts 0.1-2 s, hits both. The solution's process is stopped while the
-        reference's rounds run: no code of the solution's runs beside them."""
-        profile, started = self.config.timing, time.monotonic()
+        slow episode of the machine, which lasts 0.1-2 s, hits both. Both main threads are pinned to one CPU: the
+        episodes differ from one virtual CPU to another. The solution's process is stopped while the reference's
+        rounds run: no code of the solution's runs beside them."""
+        cpu = reference.current_cpu()
+        if cpu is not None:
+            reference.pin(cpu)
+            solution.pin(cpu)
+        profile, timed_ms = self.config.timing, 0.0
         for index in range(profile.rounds):
             order = ("solution", "reference") if index % 2 == 0 else ("reference", "solution")
             for whose in order:
                 if whose == "solution":
                     self.rounds[whose].append(self.time(solution, whose, index))
+                    self.check_pinned(solution, cpu)
                     continue
                 solution.pause()
                 try:
                     self.rounds[whose].append(self.time(reference, whose, index))
                 finally:
                     solution.resume()
-            if index + 1 >= profile.min_rounds and time.monotonic() - started >= profile.max_seconds:
+            timed_ms += sum(sum(rounds[-1]["samples"]) for rounds in self.rounds.values())
+            if index + 1 >= profile.min_rounds and timed_ms >= profile.max_seconds * 1e3:
                 break
+
+    def check_pinned(self, solution: Child, cpu: int | None) -> None:
+        """A solution that moved its timing thread to another CPU (one it found quieter) is timed on a different
+        machine from the reference's."""
+        pinned = solution.pinned_to()
+        if cpu is not None and pinned is not None and pinned != {cpu}:
+            raise Stop(Status.REJECTED, f"the solution's process moved its main thread from CPU {cpu} to "
+                                        f"{sorted(pinned)}; both models are timed on the same CPU")
 
     def settle_timings(self) -> None:
         """Both models' Timings from the loops so far: the reference alone until the rounds have run; then the

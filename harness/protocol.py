@@ -157,6 +157,29 @@ class Child:
         self.kill()
         return self.proc.returncode
 
+    def current_cpu(self) -> int | None:
+        """The CPU the child's main thread last ran on (Linux), None where unknown."""
+        try:
+            with open(f"/proc/{self.proc.pid}/stat") as stat:
+                return int(stat.read().rpartition(")")[2].split()[36])  # field 39, "processor"
+        except (OSError, IndexError, ValueError):
+            return None
+
+    def pin(self, cpu: int) -> None:
+        """Keep the child's main thread, the one that runs the timed calls, on `cpu` (its other threads keep
+        theirs). Where the platform cannot, nothing changes."""
+        try:
+            os.sched_setaffinity(self.proc.pid, {cpu})
+        except (AttributeError, OSError):
+            pass
+
+    def pinned_to(self) -> set[int] | None:
+        """The CPUs the child's main thread may run on, None where unknown."""
+        try:
+            return os.sched_getaffinity(self.proc.pid)
+        except (AttributeError, OSError):
+            return None
+
     def pause(self) -> None:
         """Stop every process of the child's group (SIGSTOP cannot be caught): none of its code runs until
         resume(). GPU work it queued before keeps running; harness.stats.contended is the check for that."""

@@ -5,6 +5,7 @@ docs/threat-model.md). The expected status and the words of the reason name the 
 """
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -86,6 +87,14 @@ def test_processes_a_solution_starts_are_stopped_before_the_reference_is_timed(g
     assert last_beat["solution"] < started + stages["solution stopped"] + 0.05, stages
     assert stages["time reference again"] - stages["solution stopped"] > 0.1, stages  # a survivor would beat on
     assert [loop.kind for loop in verdict.ref_timing.loops].count("alone") == 2
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two CPUs to move between")
+def test_a_solution_that_moves_its_timing_thread_to_another_cpu_is_rejected(grade_file):
+    verdict = grade_file(HERE / "moves_cpu.py")
+    assert verdict.status is Status.REJECTED, verdict.reason
+    assert "moved its main thread from CPU" in verdict.reason
+    assert verdict.sol_timing is None  # caught after its first round, before any time of its counts
 
 
 def test_a_process_that_slows_the_reference_beside_the_stopped_solution_is_caught(grade_file):

@@ -1,14 +1,16 @@
-"""Baseline sabotage with GPU work queued just before the solution's process is stopped: after each timing
-answer it sends (rebinding the worker's own send, which code in the process can do), it launches a spin kernel
-of 0.1 s on a side stream. The process is stopped while the reference's rounds run, but the kernel is on the
-card already; it shares the card with them and slows them down."""
+"""Baseline sabotage with GPU work queued just before the solution's process is stopped: a thread started at
+import keeps a 0.1 s spin kernel on the card whenever the worker's main thread sits waiting for its next
+command, as it does between its rounds. The process is then stopped while the reference's rounds run, but the
+kernel in flight keeps running: the card time-slices between the two processes' contexts and the reference's
+rounds slow down."""
+import os
+import threading
+import time
 from pathlib import Path
 
 import torch
 import torch.nn as nn
 from torch.utils.cpp_extension import load
-
-from harness import protocol
 
 ops = load("adv_relu_cuda", [str(Path(__file__).with_name("relu_kernel.cu"))])
 
@@ -19,17 +21,27 @@ torch.cuda._sleep(10_000_000)
 _end.record()
 _end.synchronize()
 _CYCLES_IN_100_MS = int(10_000_000 * 100 / _start.elapsed_time(_end))
-_send = protocol.Link.send
 
 
-def _send_then_load_the_card(self, **message):
-    _send(self, **message)
-    if "timing" in message:  # a round of ours just ended: the reference's comes next
-        with torch.cuda.stream(_side):
-            torch.cuda._sleep(_CYCLES_IN_100_MS)
+def _main_thread_waits_for_a_command() -> bool:
+    try:
+        with open(f"/proc/self/task/{os.getpid()}/syscall") as f:
+            return f.read().split()[0] == "0"  # read(2) on x86-64: the worker reading its next command
+    except (OSError, IndexError):
+        return False
 
 
-protocol.Link.send = _send_then_load_the_card
+def _load_the_card_while_idle() -> None:
+    while True:
+        if _main_thread_waits_for_a_command():
+            with torch.cuda.stream(_side):
+                torch.cuda._sleep(_CYCLES_IN_100_MS)
+            _side.synchronize()
+        else:
+            time.sleep(0.0002)
+
+
+threading.Thread(target=_load_the_card_while_idle, daemon=True).start()
 
 
 class ModelNew(nn.Module):
