@@ -7,6 +7,7 @@ import pytest
 
 from conftest import FIXTURES
 from harness.config import TIMING_PROFILES
+from harness.stats import CONTENDED_RATIO, CONTENDED_SLACK_MS
 from harness.verdict import Status
 
 pytestmark = pytest.mark.cuda
@@ -38,14 +39,16 @@ def test_native_thread_deferral_is_caught_by_spot_checks_and_by_its_threads(grad
 
 def test_gpu_work_queued_before_the_solution_is_stopped_cannot_slow_the_reference_unseen(grade_file):
     """The card time-slices between the two processes' contexts: the spin kernel the stopped solution left
-    queued slows the reference's rounds, not its loops alone (stats.contended), so the loops alone count."""
+    queued slows the reference's rounds, empty calls included, not its loops alone. Those rounds are left out
+    as disturbed (their pairs), or the rounds as a whole are contended (stats.contended): either way the
+    reference's time that counts is within the bound of its time alone."""
     verdict = grade_file(HERE / "stopped_gpu_load.py", device="cuda", timing=TIMING_PROFILES["default"])
     assert verdict.status is Status.PASS, verdict.reason
     ref = verdict.ref_timing
-    alone = [loop.median_ms for loop in ref.loops if loop.kind == "alone"]
-    rounds = sorted(loop.median_ms for loop in ref.loops if loop.kind == "round")
-    assert rounds[len(rounds) // 2] > 1.2 * max(alone), ref.loops  # the sabotage worked on the rounds
-    assert ref.contended and min(alone) <= ref.median_ms <= max(alone), ref
+    alone = max(loop.median_ms for loop in ref.loops if loop.kind == "alone")
+    rounds = [loop.median_ms for loop in ref.loops if loop.kind == "round"]
+    assert max(rounds) > 1.2 * alone, ref.loops  # the sabotage reached the rounds
+    assert ref.median_ms <= alone * (1 + CONTENDED_RATIO) + CONTENDED_SLACK_MS, ref.loops
 
 
 def test_honest_rounds_agree_with_the_reference_alone(grade_file):
