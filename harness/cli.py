@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .config import TIMING_PROFILES, GradeConfig, Timeouts
-from .verdict import Status, Timing, Verdict
+from .verdict import Status, TimingLoop, Verdict
 
 _STATUS_HELP = """\
 statuses (the verdict's `status`, a closed set):
@@ -59,8 +59,8 @@ def _grade_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, help="fix the weight and input seeds (default: fresh secret seeds)")
     p.add_argument("--trials", type=int, default=5, help="correctness trials on fresh inputs (default 5)")
     p.add_argument("--timing", choices=sorted(TIMING_PROFILES), default="default",
-                   help="timing profile: quick (2 rounds of each model, a few calls each), default (3-6 "
-                        "rounds of 20 ms) or precise (8-16 rounds of 50 ms)")
+                   help="timing profile: quick (short loops, none run again), default (a loop run while "
+                        "the machine was slow runs again, twice at most) or precise (long loops, 4 reruns)")
     p.add_argument("--no-timing", action="store_true", help="check correctness only")
     p.add_argument("--sizes", choices=["auto", "full", "small"], default="auto",
                    help="problem sizes: full (as written), small (the problem's SMALL_SIZES, a small valid "
@@ -155,13 +155,11 @@ def render(v: Verdict) -> str:
         lines.append(f"  own code  {p.own_share:.0%} of forward's time ({p.method})")
     for label, t in (("reference", v.ref_timing), ("solution", v.sol_timing)):
         if t is not None:
+            loops = (f", loops {' / '.join(_loop_text(loop) for loop in t.loops)} ms" if len(t.loops) > 1 else "")
             lines.append(f"  {label:<9} {t.median_ms:.4g} ms  [{t.ci_low_ms:.4g}, {t.ci_high_ms:.4g}]  "
-                         f"({t.calls} calls, {t.clock}{_loops_text(t)})")
-            if t.contended:
-                lines.append(f"  {'':<9} CONTENDED: it ran slower in the rounds, beside the solution's stopped "
-                             "process, than alone; its loops alone count")
+                         f"({t.calls} calls, {t.clock}{loops})")
             if t.disturbed:
-                lines.append(f"  {'':<9} DISTURBED: every round ran while the machine was slow (empty call "
+                lines.append(f"  {'':<9} DISTURBED: every loop ran while the machine was slow (empty call "
                              f"{t.empty_call_ms * 1e3:.3g} µs); grade again for a speedup to rely on")
     if v.speedup is not None and v.speedup_ci is not None:
         lo, hi = v.speedup_ci
@@ -177,18 +175,8 @@ def render(v: Verdict) -> str:
     return "\n".join(lines)
 
 
-def _loops_text(timing: Timing) -> str:
-    """', rounds 0.41 / (0.44 left out) ms, alone 0.40 / 0.41 ms': each kind's loops; of the kind that counts
-    (the rounds, unless contended), those not pooled are marked."""
-    counted = "alone" if timing.contended else "round"
-    parts = []
-    for kind, label in (("round", "rounds"), ("alone", "alone")):
-        loops = [loop for loop in timing.loops if loop.kind == kind]
-        if loops:
-            text = " / ".join(f"({loop.median_ms:.4g} left out)" if kind == counted and not loop.kept else
-                              f"{loop.median_ms:.4g}" for loop in loops)
-            parts.append(f", {label} {text} ms")
-    return "".join(parts)
+def _loop_text(loop: TimingLoop) -> str:
+    return f"{loop.median_ms:.4g}" if loop.kept else f"({loop.median_ms:.4g} left out)"
 
 
 def _build_parser(sub: argparse._SubParsersAction) -> None:

@@ -1,20 +1,13 @@
 """Grading settings, declared once. Imports nothing heavy: the parent never needs torch."""
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
 
 @dataclass(frozen=True)
 class TimingProfile:
-    """How hard the timer tries.
-
-    The reference is timed alone in loops that stop at `target_rel_width` or `max_seconds`, whichever comes
-    first. The two models are then timed in alternated rounds, `rounds` of each at most (fewer, down to
-    `min_rounds`, once the rounds' timed calls add up to `max_seconds`): a slow episode of the machine hits
-    both alike.
-    """
+    """How hard the timer tries. It stops at `target_rel_width` or `max_seconds`, whichever comes first."""
 
     warmup_calls: int = 3
     warmup_seconds: float = 0.2      # a card that sat idle (process starts, file I/O) takes this long to settle
@@ -23,27 +16,16 @@ class TimingProfile:
     max_calls: int = 5000
     target_rel_width: float = 0.02   # (ci_high - ci_low) / median of the 95% interval
     max_seconds: float = 1.0         # wall time of the timed calls, cache flushes included
-    rounds: int = 6                  # alternated rounds of each model, at most
-    min_rounds: int = 3
-    round_calls: int = 3             # timed calls in a round, at least,
-    round_seconds: float = 0.02      # and at least this long
-
-    def round_profile(self, first: bool) -> "TimingProfile":
-        """One round: the model's first round warms up like a loop, later ones with one call (the other
-        model's round kept the card busy); it stops once it has its calls and its seconds."""
-        return dataclasses.replace(self, warmup_calls=self.warmup_calls if first else 1,
-                                   warmup_seconds=self.warmup_seconds if first else 0.0,
-                                   min_calls=self.round_calls, min_seconds=self.round_seconds,
-                                   max_seconds=self.round_seconds)
+    retimes: int = 2                 # loops run again, at most, where the machine was slow (harness.stats)
+    retime_after_seconds: float = 1.0  # pause before each: the machine's slow episodes last seconds
 
 
 TIMING_PROFILES = {
     "quick": TimingProfile(warmup_calls=2, warmup_seconds=0.05, min_calls=5, min_seconds=0.0, max_calls=200,
-                           target_rel_width=0.05, max_seconds=0.5, rounds=2, min_rounds=2, round_seconds=0.005),
+                           target_rel_width=0.05, max_seconds=0.5, retimes=0),
     "default": TimingProfile(),
     "precise": TimingProfile(warmup_calls=10, warmup_seconds=0.2, min_calls=50, min_seconds=0.5, max_calls=20000,
-                             target_rel_width=0.005, max_seconds=5.0, rounds=16, min_rounds=8, round_calls=5,
-                             round_seconds=0.05),
+                             target_rel_width=0.005, max_seconds=5.0, retimes=4),
 }
 
 
@@ -67,7 +49,7 @@ class GradeConfig:
     require_own_code: bool = True        # reject forward calls that run none of the solution's compiled code
     min_own_share: float = 0.0           # reject when the solution's own code takes less of forward's time
     provenance: bool = True              # measure that share (GPU: one profiled forward)
-    spot_checks: int = 3                 # the solution's timed calls whose outputs are checked against the oracle
+    spot_checks: int = 3                 # timed calls whose outputs are checked against the oracle
     sizes: str = "auto"                  # "full", "small" (the problem's SMALL_SIZES) or "auto": small on CPU
     generalization: str = "report"       # trial at the problem's SMALL_SIZES: "report", "require" or "off"
     timeouts: Timeouts = field(default_factory=Timeouts)

@@ -17,17 +17,14 @@ Stages, in order:
   time ref   time the reference alone, while nothing else runs
   load       import the solution again (cached build), construct ModelNew, share weights
   trials     fresh secret seeds; solution outputs measured against the oracle
-  time both  the two models in alternated rounds, the solution's process stopped (SIGSTOP) while the
-             reference's rounds run: a slow episode of the machine hits both models alike; every round of
-             the solution's gets new inputs; a pair of rounds run while the timer was slow (the empty calls
-             tell) is left out; some timed calls' outputs are spot-checked; a time under the card's
-             physical floor is impossible
+  time sol   time the solution the same way as the reference; a loop run while the machine was slower
+             than in the grade's quietest loop (its empty calls tell) runs again on new inputs; spot-check
+             some timed calls' outputs; a time under the card's physical floor is impossible
   provenance the share of forward's time in the solution's own code (after timing: nothing that could
              leave state behind runs before the timer)
   generalize one trial at the problem's SMALL_SIZES (reported; required if configured)
-  time ref   the reference's second loop alone, once the solution's process is gone. Where the reference
-  again      ran slower in the rounds than in its quietest loop alone, something of the solution's slowed it
-             (harness.stats.contended): its loops alone count instead
+  time ref   the reference's second timing loop (again if disturbed), once the solution's process is gone:
+  again      the card's drift between the two models' loops (clocks, heat) cancels in the pooled median
 """
 from __future__ import annotations
 
@@ -147,13 +144,11 @@ class _Grading:
         self.solution, self.problem, self.config = solution, problem, config
         self.verdict, self.workspace = verdict, workspace
         self.timeouts = config.timeouts
-        self.seeds = GradeSeeds.draw(config.trials, config.spot_checks, config.timing.min_rounds,
-                                     config.timing.round_calls, config.seed)
+        self.seeds = GradeSeeds.draw(config.trials, config.spot_checks, config.timing.min_calls, config.seed)
         self.cache_dir = Path(config.cache_dir or default_cache_dir()).resolve()
         self.started = time.monotonic()
         self.device = self.device_name = ""  # known once the reference process has started
-        self.alone: list[dict[str, Any]] = []  # raw timing reports: the reference's loops alone,
-        self.rounds: dict[str, list[dict[str, Any]]] = {"reference": [], "solution": []}  # and both models' rounds
+        self.loops: dict[str, list[dict[str, Any]]] = {"reference": [], "solution": []}  # raw timing reports
 
     def run(self) -> None:
         self.locate()
@@ -170,17 +165,17 @@ class _Grading:
         self._answer(solution, self.timeouts.load, "starting", "solution")
         self.count_work(reference)
         if self.config.time_solution:
-            self.alone.append(self.time(reference, "reference"))
+            self.loops["reference"].append(self.time(reference, "reference"))
             self.settle_timings()
             self._stage("time reference")
         self.load_solution(solution)
         self.check_trials(solution, reference)
         if self.config.time_solution:
-            self.time_in_rounds(solution, reference)
+            self.time_until_quiet(solution, "solution")
             self.settle_timings()
             self.check_timed_calls(reference)
             self.check_floor()
-            self._stage("time both")
+            self._stage("time solution")
         if self.config.provenance:  # after timing: the profiler may leave state behind that costs time
             self.measure_provenance(solution)
         if self.config.generalization != "off":
@@ -268,103 +263,78 @@ class _Grading:
                                      floor_ms=roofline.floor_ms(counted, roofline.peak_for(self.device_name)))
         self._stage("work")
 
-    def time(self, child: Child, whose: str, round_index: int | None = None) -> dict[str, Any]:
-        """One timing loop of `child`'s model (alone, or round `round_index`) on fresh inputs every call, its raw
-        report (checked here); the solution also saves its spot-checked outputs."""
-        profile = self.config.timing
-        if round_index is not None:
-            profile = profile.round_profile(first=round_index == 0)
-        checks = {call: str(self._spot_path(r, call)) for r, call in self.seeds.spot_checks
-                  if r == round_index and whose == "solution"}
-        answer = self._answer_to(child, dict(op="time", seed=self.seeds.timing_for(round_index or 0),
-                                             scales=self.seeds.scales, checks=checks,
-                                             profile=dataclasses.asdict(profile)),
+    def time(self, child: Child, whose: str, attempt: int = 0) -> dict[str, Any]:
+        """One timing loop of `child`'s model on fresh inputs every call, its raw report (checked here); the
+        solution also saves its spot-checked outputs."""
+        checks = {j: str(self._spot_path(attempt, j)) for j in self.seeds.spot_checks} if whose == "solution" else {}
+        answer = self._answer_to(child, dict(op="time", seed=self.seeds.timing_for(attempt), scales=self.seeds.scales,
+                                             checks=checks, profile=dataclasses.asdict(self.config.timing)),
                                  self.timeouts.timing, f"timing the {whose}", whose)
         report = answer.get("timing")
         _timing_of([report], whose)
         return report
 
-    def time_in_rounds(self, solution: Child, reference: Child) -> None:
-        """The two models timed in alternated rounds (solution, reference, reference, solution, ...), so that a
-        slow episode of the machine, which lasts 0.1-2 s, hits both. Both main threads are pinned to one CPU: the
-        episodes differ from one virtual CPU to another. The solution's process is stopped while the reference's
-        rounds run: no code of the solution's runs beside them."""
-        cpu = reference.current_cpu()
-        if cpu is not None:
-            reference.pin(cpu)
-            solution.pin(cpu)
-        profile, timed_ms = self.config.timing, 0.0
-        for index in range(profile.rounds):
-            order = ("solution", "reference") if index % 2 == 0 else ("reference", "solution")
-            for whose in order:
-                if whose == "solution":
-                    self.rounds[whose].append(self.time(solution, whose, index))
-                    self.check_pinned(solution, cpu)
-                    continue
-                solution.pause()
-                try:
-                    self.rounds[whose].append(self.time(reference, whose, index))
-                finally:
-                    solution.resume()
-            timed_ms += sum(sum(rounds[-1]["samples"]) for rounds in self.rounds.values())
-            if index + 1 >= profile.min_rounds and timed_ms >= profile.max_seconds * 1e3:
-                break
+    def time_until_quiet(self, child: Child, whose: str) -> None:
+        """A timing loop of `child`, run again while it was disturbed against the grade's quietest loop so far
+        (harness.stats.disturbed), `retimes` times at most: a loop run in one of the machine's slow episodes
+        measures the episode as much as the model."""
+        loops, retimes = self.loops[whose], 0
+        loops.append(self.time(child, whose, attempt=len(loops)))
+        while retimes < self.config.timing.retimes and stats.disturbed(loops[-1].get("empty_call_ms"),
+                                                                       self._quietest()):
+            time.sleep(self.config.timing.retime_after_seconds)
+            loops.append(self.time(child, whose, attempt=len(loops)))
+            retimes += 1
 
-    def check_pinned(self, solution: Child, cpu: int | None) -> None:
-        """A solution that moved its timing thread to another CPU (one it found quieter) is timed on a different
-        machine from the reference's."""
-        pinned = solution.pinned_to()
-        if cpu is not None and pinned is not None and pinned != {cpu}:
-            raise Stop(Status.REJECTED, f"the solution's process moved its main thread from CPU {cpu} to "
-                                        f"{sorted(pinned)}; both models are timed on the same CPU")
+    def _quietest(self) -> float | None:
+        return stats.quietest(self.loops["reference"] + self.loops["solution"])
 
     def settle_timings(self) -> None:
-        """Both models' Timings from the loops so far: the reference alone until the rounds have run; then the
-        pairs of rounds, and the reference's loops alone where its rounds were contended (harness.stats)."""
-        alone = _timing_of(self.alone, "reference", stats.quietest(self.alone), kind="alone")
-        if not self.rounds["solution"]:
-            self.verdict.ref_timing = alone
-            return
-        # Each report was checked as it came (time): only a bug of ours could make the rounds fail to pair.
-        beside, self.verdict.sol_timing = stats.paired_timings(self.rounds["reference"], self.rounds["solution"])
-        self.verdict.ref_timing = stats.reference_timing(alone, beside)
+        """Both models' Timings from their loops so far, each loop judged against the grade's quietest loop of
+        either model (harness.stats.timing_of). A later, quieter loop only ever leaves out more of the solution's
+        loops, never others, so the ones that count were spot-checked."""
+        self.verdict.ref_timing = _timing_of(self.loops["reference"], "reference", self._quietest())
+        if self.loops["solution"]:
+            self.verdict.sol_timing = _timing_of(self.loops["solution"], "solution", self._quietest())
 
     def time_reference_again(self, solution: Child, reference: Child) -> None:
-        """The reference's second loop alone, after the rounds, once the solution's process is killed: the
-        yardstick its rounds are checked against (harness.stats.contended), with the first."""
+        """The reference's second loop, after the solution's, pooled with its first: a card that drifts between
+        the loops (clocks, heat) moves both models alike. The solution's process is killed first, so no code
+        of the solution's runs beside the reference's timing."""
         solution.kill()
         self._stage("solution stopped")
         self._answer_to(reference, dict(op="restore"), self.timeouts.load, "restoring the graded sizes", "reference")
-        self.alone.append(self.time(reference, "reference"))
+        self.time_until_quiet(reference, "reference")
         self.settle_timings()
         self.check_floor()
         self._stage("time reference again")
 
-    def _spot_path(self, round_index: int, call: int) -> Path:
-        return self.workspace.path / f"timed-round-{round_index}-call-{call}.pt"
+    def _spot_path(self, attempt: int, call: int) -> Path:
+        return self.workspace.path / f"timed-loop-{attempt}-call-{call}.pt"
 
     def check_timed_calls(self, reference: Child) -> None:
-        """Outputs of spot-checked timed calls against the oracle: memoized, stale or deferred results fail here,
-        in any round, counted or left out."""
-        report = self.verdict.correctness
-        assert report is not None
-        spots = [(r, call, {"id": f"timed-{r}-{call}", "seed": self.seeds.timing_for(r),
-                            "scale": call_scale(self.seeds.scales, call)})
-                 for r, call in self.seeds.spot_checks]
+        """Outputs of timed calls in the kept loops against the oracle: memoized, stale or deferred results fail
+        here. (A loop left out of the timing needs no check: nothing it did reaches the verdict.)"""
+        report, timing = self.verdict.correctness, self.verdict.sol_timing
+        assert report is not None and timing is not None
+        kept = [attempt for attempt, loop in enumerate(timing.loops) if loop.kept]
+        spots = [(attempt, j, {"id": f"timed-{attempt}-{j}", "seed": self.seeds.timing_for(attempt),
+                               "scale": call_scale(self.seeds.scales, j)})
+                 for attempt in kept for j in self.seeds.spot_checks]
         if not spots:
             return
         answer = self._answer_to(reference, dict(op="prepare", trials=[spot for _, _, spot in spots]),
                                  self.timeouts.run * len(spots),
                                  "computing the oracle for the spot-checked timed calls", "reference")
-        for (r, call, spot), ref in zip(spots, answer["trials"]):
-            trial = self._judge_saved(reference, spot["id"], self._spot_path(r, call), spot["seed"], ref, report,
-                                      f"timed call {call + 1} of round {r + 1}")
+        for (attempt, j, spot), ref in zip(spots, answer["trials"]):
+            trial = self._judge_saved(reference, spot["id"], self._spot_path(attempt, j), spot["seed"], ref, report,
+                                      f"timed call {j}")
             report.timed_checks.append(trial)
             if not trial.passed:
-                raise Stop(Status.REJECTED, f"timed call {call + 1} of round {r + 1} returned a wrong result "
-                                            f"({trial.problem}), though every checked call was right; timed calls "
-                                            "must compute what checked calls compute, on their own inputs (no "
-                                            "memoized, stale or unfinished outputs)")
+                raise Stop(Status.REJECTED, f"timed call {j + 1} returned a wrong result ({trial.problem}), though "
+                                            "every checked call was right; timed calls must compute what checked "
+                                            "calls compute, on their own inputs (no memoized, stale or unfinished "
+                                            "outputs)")
 
     def check_floor(self) -> None:
         """A time below what the card can physically do is a wrong time."""
@@ -490,10 +460,10 @@ def _syntax(exc: SyntaxError) -> str:
     return f"{Path(exc.filename or '?').name}:{exc.lineno}: SyntaxError: {exc.msg}"
 
 
-def _timing_of(loops: list[Any], whose: str, quietest_ms: float | None = None, kind: str = "round") -> Timing:
+def _timing_of(loops: list[Any], whose: str, quietest_ms: float | None = None) -> Timing:
     """The statistics of `whose` timing loops, computed here from their raw samples (harness.stats.timing_of)."""
     try:
-        return stats.timing_of(loops, quietest_ms, kind)
+        return stats.timing_of(loops, quietest_ms)
     except stats.BadSamples as bad:
         status = Status.ERROR if whose == "reference" else Status.CRASHED
         raise Stop(status, f"the {whose} process reported an impossible timing: {bad}"[:300]) from None

@@ -157,48 +157,14 @@ class Child:
         self.kill()
         return self.proc.returncode
 
-    def current_cpu(self) -> int | None:
-        """The CPU the child's main thread last ran on (Linux), None where unknown."""
-        try:
-            with open(f"/proc/{self.proc.pid}/stat") as stat:
-                return int(stat.read().rpartition(")")[2].split()[36])  # field 39, "processor"
-        except (OSError, IndexError, ValueError):
-            return None
-
-    def pin(self, cpu: int) -> None:
-        """Keep the child's main thread, the one that runs the timed calls, on `cpu` (its other threads keep
-        theirs). Where the platform cannot, nothing changes."""
-        try:
-            os.sched_setaffinity(self.proc.pid, {cpu})
-        except (AttributeError, OSError):
-            pass
-
-    def pinned_to(self) -> set[int] | None:
-        """The CPUs the child's main thread may run on, None where unknown."""
-        try:
-            return os.sched_getaffinity(self.proc.pid)
-        except (AttributeError, OSError):
-            return None
-
-    def pause(self) -> None:
-        """Stop every process of the child's group (SIGSTOP cannot be caught): none of its code runs until
-        resume(). GPU work it queued before keeps running; harness.stats.contended is the check for that."""
-        self._signal_group(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        self._signal_group(signal.SIGCONT)
-
-    def _signal_group(self, sig: signal.Signals) -> None:
-        if self.proc.returncode is None:
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                pass
-
     def kill(self, wait: bool = True) -> None:
         """Kill the child and everything it started in its process group (it leads its own session), even
         after the child itself has exited: until it is reaped, its group's number cannot be reused."""
-        self._signal_group(signal.SIGKILL)
+        if self.proc.returncode is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         if wait:
             self.proc.wait()
 

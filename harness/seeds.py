@@ -15,22 +15,21 @@ class GradeSeeds:
     trials: list[int]       # one input draw per correctness trial
     timing: int             # the input draw the timed calls start from
     scales: int             # per-call input scales during timing (see call_scale)
-    spot_checks: list[tuple[int, int]]  # (round, call): the solution's timed calls checked against the oracle
+    spot_checks: list[int]  # timed calls whose outputs are checked against the oracle
 
     @classmethod
-    def draw(cls, trials: int, spot_checks: int, rounds: int, calls: int, seed: int | None = None) -> "GradeSeeds":
-        """`spot_checks` calls are drawn among the first `calls` of the first `rounds` rounds: those always run."""
+    def draw(cls, trials: int, spot_checks: int, min_timed_calls: int, seed: int | None = None) -> "GradeSeeds":
         rng = random.Random(seed) if seed is not None else random.SystemRandom()
         weights = seed if seed is not None else rng.randrange(2**31)
         trial_seeds = [rng.randrange(2**31) for _ in range(trials)]
         timing, scales = rng.randrange(2**31), rng.randrange(2**31)
-        spots = sorted(rng.sample(range(rounds * calls), min(spot_checks, rounds * calls)))
-        return cls(weights, trial_seeds, timing, scales, [divmod(spot, calls) for spot in spots])
+        spots = sorted(rng.sample(range(min_timed_calls), min(spot_checks, min_timed_calls)))
+        return cls(weights, trial_seeds, timing, scales, spots)
 
-    def timing_for(self, round_index: int) -> int:
-        """The input draw of timing round `round_index` (0 first, and the reference's loops alone): every round
-        of the solution's gets inputs of its own, so nothing remembered from an earlier round answers it."""
-        return self.timing if round_index == 0 else random.Random(f"{self.timing}/{round_index}").randrange(2**31)
+    def timing_for(self, attempt: int) -> int:
+        """The input draw of a model's timing loop `attempt` (0 first): a loop run again gets inputs of its own,
+        so nothing remembered from an earlier loop answers it."""
+        return self.timing if attempt == 0 else random.Random(f"{self.timing}/{attempt}").randrange(2**31)
 
 
 def call_scale(seed: int, index: int) -> float:

@@ -94,8 +94,7 @@ class TimingLoop:
     median_ms: float
     calls: int
     empty_call_ms: float | None   # median of empty calls timed between the loop's calls, the same way
-    kept: bool = True             # pooled into the Timing; False: left out (why: Timing.disturbed, .contended)
-    kind: str = "round"           # "round": one of the alternated rounds; "alone": the reference, timed alone
+    kept: bool = True             # pooled into the Timing; False: left out, run while the machine was slow
 
 
 @dataclass
@@ -111,7 +110,6 @@ class Timing:
     loops: list[TimingLoop] = field(default_factory=list)  # every loop run, kept (pooled above) or not
     empty_call_ms: float | None = None  # the kept loops' quietest empty call: the timer's own cost, not subtracted
     disturbed: bool = False  # even the kept loops ran while the timer was slow (harness.stats): grade again
-    contended: bool = False  # the reference ran slower in the rounds than alone: its loops alone count (harness.stats)
 
 
 @dataclass

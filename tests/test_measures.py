@@ -13,7 +13,7 @@ from conftest import ROOT
 
 from harness import tolerance
 from harness.compare import measure_error
-from harness.stats import BadSamples, disturbed, median_ci, paired_timings, reference_timing, timing_of
+from harness.stats import BadSamples, disturbed, median_ci, timing_of
 
 
 def test_relative_error_of_a_known_perturbation():
@@ -108,40 +108,6 @@ def test_loops_run_while_the_timer_itself_was_slow_are_left_out():
     assert not disturbed(0.0070, 0.0052) and disturbed(0.0500, 0.0052)
     with pytest.raises(BadSamples):
         timing_of([{"samples": [1.0]}])
-
-
-def _round(samples: list[float], empty_ms: float) -> dict:
-    return {"samples": samples, "seconds": 0.02, "clock": "cuda-events", "empty_call_ms": empty_ms}
-
-
-def test_rounds_pair_up_and_a_slow_round_leaves_its_pair_out_of_both_models():
-    ref = [_round([1.0, 1.0], 0.0078), _round([1.2, 1.2], 0.0080), _round([1.02, 1.02], 0.0079)]
-    sol = [_round([0.5, 0.5], 0.0080), _round([0.9, 0.9], 0.0150), _round([0.52, 0.52], 0.0078)]
-    beside, solution = paired_timings(ref, sol)
-    assert [loop.kept for loop in beside.loops] == [loop.kept for loop in solution.loops] == [True, False, True]
-    assert beside.median_ms == 1.01 and solution.median_ms == 0.51 and beside.calls == solution.calls == 4
-    assert not beside.disturbed and not solution.disturbed
-    # Every pair slow: the quietest pair alone counts, and the model whose rounds were slow is marked.
-    slow = [dict(r, empty_call_ms=0.030) for r in sol]
-    slow[2]["empty_call_ms"] = 0.020
-    beside, solution = paired_timings(ref, slow)
-    assert [loop.kept for loop in solution.loops] == [False, False, True] and solution.median_ms == 0.52
-    assert solution.disturbed and not beside.disturbed
-    with pytest.raises(BadSamples):
-        paired_timings(ref, sol[:2])
-
-
-def test_reference_rounds_slower_than_its_loops_alone_are_contended_and_its_loops_alone_count():
-    alone = timing_of([_round([1.00, 1.00, 1.01], 0.008), _round([1.02, 1.02], 0.008)], kind="alone")
-    same = paired_timings([_round([1.03, 1.03], 0.008)] * 3, [_round([0.5], 0.008)] * 3)[0]
-    counted = reference_timing(alone, same)  # within 2% of the slower loop alone: the rounds count
-    assert not counted.contended and counted.median_ms == 1.03 and counted.calls == 6
-    assert [(loop.kind, loop.kept) for loop in counted.loops] == [("alone", False)] * 2 + [("round", True)] * 3
-    slowed = paired_timings([_round([1.05, 1.05], 0.008)] * 3, [_round([0.5], 0.008)] * 3)[0]
-    counted = reference_timing(alone, slowed)
-    assert counted.contended and counted.median_ms == 1.01 and counted.calls == 5
-    assert [(loop.kind, loop.kept) for loop in counted.loops] == [("alone", True)] * 2 + [("round", False)] * 3
-    assert counted.seconds == round(alone.seconds + slowed.seconds, 3)
 
 
 def test_an_untouched_input_holding_nan_counts_as_unchanged():

@@ -5,16 +5,12 @@ docs/threat-model.md). The expected status and the words of the reason name the 
 """
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, FIXTURES
-from harness.cli import render
-from harness.config import TIMING_PROFILES
-from harness.stats import CONTENDED_RATIO, CONTENDED_SLACK_MS
 from harness.verdict import Status
 
 HERE = Path(__file__).parent / "cpu"
@@ -87,30 +83,7 @@ def test_processes_a_solution_starts_are_stopped_before_the_reference_is_timed(g
     assert last_beat["build"] < started + stages["build"] + 0.05 < started + stages["time reference"], stages
     assert last_beat["solution"] < started + stages["solution stopped"] + 0.05, stages
     assert stages["time reference again"] - stages["solution stopped"] > 0.1, stages  # a survivor would beat on
-    assert [loop.kind for loop in verdict.ref_timing.loops].count("alone") == 2
-
-
-@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two CPUs to move between")
-def test_a_solution_that_moves_its_timing_thread_to_another_cpu_is_rejected(grade_file):
-    verdict = grade_file(HERE / "moves_cpu.py")
-    assert verdict.status is Status.REJECTED, verdict.reason
-    assert "moved its main thread from CPU" in verdict.reason
-    assert verdict.sol_timing is None  # caught after its first round, before any time of its counts
-
-
-def test_a_process_that_slows_the_reference_beside_the_stopped_solution_is_caught(grade_file):
-    """The reference's rounds run while the solution's process is stopped; processes it started in sessions of
-    their own keep running and load the CPU just then. The rounds come out slower than the reference's loops
-    alone (stats.contended), so the loops alone count: the speedup is what it would be without rounds."""
-    verdict = grade_file(HERE / "stopped_saboteur.py", FIXTURES / "problems" / "large_relu.py",
-                         timing=TIMING_PROFILES["default"])
-    assert verdict.status is Status.PASS, verdict.reason
-    ref = verdict.ref_timing
-    alone = [loop.median_ms for loop in ref.loops if loop.kind == "alone"]
-    rounds = sorted(loop.median_ms for loop in ref.loops if loop.kind == "round")
-    assert rounds[len(rounds) // 2] > 1.5 * max(alone), ref.loops  # the sabotage worked on the rounds
-    assert ref.median_ms <= max(alone) * (1 + CONTENDED_RATIO) + CONTENDED_SLACK_MS, ref.loops
-    assert ref.contended and "CONTENDED" in render(verdict), ref.loops  # most rounds slowed: contended
+    assert len(verdict.ref_timing.loops) == 2 and len(verdict.sol_timing.loops) == 1
 
 
 def test_token_kernel_shows_as_a_small_share_and_a_policy_rejects_it(grade_file):
