@@ -9,8 +9,8 @@ Calls repeat until the median's 95% interval is narrow enough (and at least
 `min_seconds` have been timed) or the time budget is spent. Empty calls timed
 the same way, between them, tell how fast the host ran meanwhile. A few calls,
 chosen by the parent, are not timed but checked: their outputs are copied the
-moment the device is idle (work finished later, by a thread, comes too late
-for them) and handed to `on_checked` once the loop is over.
+moment the device is idle and handed to `on_checked` (work finished later,
+by a thread, comes too late for them).
 
 The loop reports raw samples; the parent computes the statistics
 (harness.stats), pooling several loops of one model where it ran more.
@@ -111,10 +111,8 @@ def _timed_call_host(fn: Callable[[], object], flush: Callable[[], object]) -> f
     return (_perf_counter_ns() - t0) / 1e6
 
 
-def _checked_call(fn: Callable[[], Any], flush: Callable[[], object], on_gpu: bool) -> list[Any]:
-    """Run like a timed call, but copy the outputs as soon as the device is idle instead of timing. The copies
-    stay on the device until the loop ends: moving GBs to the host here would leave the card idle, and the
-    calls timed next would start on a card whose clocks had dropped."""
+def _checked_call(fn: Callable[[], Any], flush: Callable[[], object], on_gpu: bool) -> list[torch.Tensor]:
+    """Run like a timed call, but copy the outputs as soon as the device is idle instead of timing."""
     if on_gpu:
         reset_persisting_l2()
     flush()
@@ -122,7 +120,8 @@ def _checked_call(fn: Callable[[], Any], flush: Callable[[], object], on_gpu: bo
     if on_gpu:
         _cuda_synchronize()
     items = list(result) if isinstance(result, (tuple, list)) else [result]
-    return [t.detach().clone() if isinstance(t, torch.Tensor) else t for t in items]  # at device speed
+    copies = [t.detach().clone() if isinstance(t, torch.Tensor) else t for t in items]  # at device speed
+    return [t.to("cpu") if isinstance(t, torch.Tensor) else t for t in copies]
 
 
 def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile = TimingProfile(), *,
@@ -150,13 +149,12 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
     empties = [timed_call(_nothing, flush) for _ in range(_EMPTY_CALLS)]
 
     samples: list[float] = []
-    copies: dict[int, list[Any]] = {}
     timed_from = _monotonic()
     index = 0
     while len(samples) < profile.max_calls:
         before_call(index)
         if index in checked:
-            copies[index] = _checked_call(fn, flush, on_gpu)
+            on_checked(index, _checked_call(fn, flush, on_gpu))
         else:
             samples.append(timed_call(fn, flush))
             if len(samples) % _EMPTY_EVERY == 0:
@@ -169,8 +167,5 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
                 break
             if elapsed > profile.max_seconds:
                 break
-    seconds = round(_monotonic() - began, 3)
-    for checked_index, outputs in copies.items():
-        on_checked(checked_index, [t.to("cpu") if isinstance(t, torch.Tensor) else t for t in outputs])
-    return {"samples": samples, "seconds": seconds, "empty_call_ms": median_ci(empties)[0],
+    return {"samples": samples, "seconds": round(_monotonic() - began, 3), "empty_call_ms": median_ci(empties)[0],
             "clock": "cuda-events" if on_gpu else "host"}
