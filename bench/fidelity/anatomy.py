@@ -5,10 +5,10 @@
 Each of `--processes` fresh processes times, with the grader's own timed call (harness.timing), torch.relu on
 64K floats (launch-bound), on 16M floats (~50 µs) and 128M floats (~0.4 ms, memory-bound) and an empty
 call, each with the cache flushed by writing zeros and by summing a float buffer, in a short loop (50 ms of
-calls) and a long one (1 s), the configurations in a different order in each process. Per loop it keeps the median, the 10th and 90th
-percentiles, the medians of the first and last fifth of the calls, and the CPU the process ran on. nvidia-smi
-samples the card's clocks, power and temperature every 100 ms beside it. Prints a table last; writes
-anatomy.json, anatomy.md and clocks.csv under --out.
+calls) and a long one (1 s), the configurations in a different order in each process. Per loop it keeps the
+median, the 10th and 90th percentiles, the medians of the first and last fifth of the calls, and the CPU the
+process ran on. nvidia-smi samples the card's clocks, power and temperature every 100 ms beside it. Prints a
+table last; writes anatomy.json, anatomy.md and clocks.csv under --out.
 """
 from __future__ import annotations
 
