@@ -460,7 +460,12 @@ ROLES = {"reference": run_reference, "build": run_build, "solution": run_solutio
 
 
 def main() -> None:
-    role, answer_fd, config = sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])  # argv[1]: harness root
+    """A spawned worker: its role, answer pipe and config come in argv (argv[1]: the harness's root)."""
+    run(sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4]))
+
+
+def run(role: str, answer_fd: int, config: dict[str, Any]) -> None:
+    """Play `role` until the parent's commands end, answering on `answer_fd`; never returns."""
     link = Link(answer_fd)
     try:
         ROLES[role](link, config)
