@@ -81,6 +81,7 @@ def _grade_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cache-dir", type=Path, help="extension build cache (default $KB_CACHE_DIR or "
                                                   "~/.cache/kb-grader/extensions)")
     p.add_argument("--log-dir", type=Path, help="keep each process's stdout/stderr under this folder")
+    _server_argument(p)
     defaults = Timeouts()
     for stage, text in (("load", "importing and constructing"), ("build", "compiling extensions"),
                         ("run", "one correctness trial"), ("timing", "timing one model")):
@@ -100,7 +101,7 @@ def _grade(args: argparse.Namespace) -> int:
         time_solution=not args.no_timing, require_own_code=not args.allow_pure_torch,
         min_own_share=args.min_own_share, provenance=not args.no_provenance, spot_checks=args.spot_checks,
         sizes=args.sizes, generalization=args.generalization,
-        cache_dir=args.cache_dir, log_dir=args.log_dir,
+        cache_dir=args.cache_dir, log_dir=args.log_dir, server=args.server,
         timeouts=Timeouts(load=args.timeout_load, build=args.timeout_build, run=args.timeout_run,
                           timing=args.timeout_timing))
     if not args.json:
@@ -196,7 +197,43 @@ def _build_parser(sub: argparse._SubParsersAction) -> None:
                                                   "~/.cache/kb-grader/extensions)")
     p.add_argument("--timeout-build", type=float, default=Timeouts().build, metavar="S",
                    help=f"seconds per solution (default {Timeouts().build:g})")
+    _server_argument(p)
     p.set_defaults(handler=_build)
+
+
+def _server_argument(p: argparse.ArgumentParser) -> None:
+    from .forkserver import default_socket
+
+    p.add_argument("--server", type=Path, nargs="?", const=default_socket(), metavar="SOCKET",
+                   help="fork the grade's processes from a running `kb serve` (default socket "
+                        f"{default_socket()}) instead of starting each with its own torch import")
+
+
+def _serve_parser(sub: argparse._SubParsersAction) -> None:
+    from .forkserver import default_socket
+
+    p = sub.add_parser("serve", help="keep torch imported, so grades given --server start in milliseconds",
+                       description="Run a fork server until interrupted: it imports torch and the grader once, and "
+                                   "forks every process that a grade given --server asks for. Each grade then "
+                                   "skips three torch imports (seconds each). The server never loads solution "
+                                   "code and never initializes CUDA; its children start as clean as fresh "
+                                   "interpreters. Start it again after changing the grader or its environment: "
+                                   "it refuses clients that differ.",
+                       epilog="example:\n  kb serve &\n  kb grade solutions/level1/19_ReLU.py --device cpu --server",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--socket", type=Path, default=default_socket(),
+                   help=f"where to listen (default {default_socket()})")
+    p.set_defaults(handler=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .forkserver import serve
+
+    try:
+        serve(args.socket, ready=sys.stderr)
+    except KeyboardInterrupt:
+        pass
+    return 0
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -204,7 +241,7 @@ def _build(args: argparse.Namespace) -> int:
 
     from .grade import build
 
-    config = GradeConfig(device=args.device, cache_dir=args.cache_dir,
+    config = GradeConfig(device=args.device, cache_dir=args.cache_dir, server=args.server,
                          timeouts=Timeouts(build=args.timeout_build))
     worst = 0
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
@@ -346,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     _build_parser(sub)
     _report_parser(sub)
     _lint_parser(sub)
+    _serve_parser(sub)
     return parser
 
 

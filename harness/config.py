@@ -56,3 +56,4 @@ class GradeConfig:
     cache_dir: Path | None = None        # None: harness.buildcache.default_cache_dir()
     log_dir: Path | None = None          # None: children's logs are deleted after the grade
     visible_devices: str | None = None   # CUDA_VISIBLE_DEVICES for the children (a sweep pins each worker)
+    server: Path | None = None           # a fork server's socket (harness.forkserver): children forked from it

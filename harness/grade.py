@@ -40,6 +40,7 @@ from typing import Any
 from . import roofline, stats, tolerance
 from .buildcache import default_cache_dir
 from .config import GradeConfig
+from .forkserver import ServerError
 from .problem import BadInput, check_syntax, pair_problem, read_source
 from .protocol import Child, ChildDied, ChildFailed, ChildTimedOut
 from .seeds import GradeSeeds, call_scale
@@ -78,11 +79,13 @@ def _conduct(solution: Path, problem: Path | None, config: GradeConfig, stages) 
     started = time.monotonic()
     verdict = Verdict(status=Status.ERROR, reason="", solution=str(solution), problem=str(problem or ""))
     try:
-        with _Workspace(config.log_dir, config.visible_devices) as workspace:
+        with _Workspace(config.log_dir, config.visible_devices, config.server) as workspace:
             verdict.log_dir = str(workspace.path) if config.log_dir else ""
             stages(_Grading(Path(solution), problem, config, verdict, workspace))
     except Stop as stop:
         verdict.status, verdict.reason, verdict.detail = stop.status, stop.reason, stop.detail
+    except ServerError as exc:  # --server named none, or it went away: nothing the solution did
+        verdict.status, verdict.reason = Status.ERROR, str(exc)
     except Exception as exc:  # a bug of ours: still one verdict, never a solution's pass
         verdict.status, verdict.reason = Status.ERROR, f"internal grader error: {type(exc).__name__}: {exc}"
         verdict.detail = traceback.format_exc()[-4000:]
@@ -108,8 +111,8 @@ def _memory_backed(min_free: int = 8 << 30) -> str | None:
 class _Workspace:
     """A private working directory for the children, and the children themselves: all gone on exit."""
 
-    def __init__(self, keep_in: Path | None, visible_devices: str | None):
-        self.visible_devices = visible_devices
+    def __init__(self, keep_in: Path | None, visible_devices: str | None, server: Path | None):
+        self.visible_devices, self.server = visible_devices, server
         if keep_in is not None:
             keep_in.mkdir(parents=True, exist_ok=True)
             self.path = Path(tempfile.mkdtemp(prefix=time.strftime("grade-%Y%m%d-%H%M%S-"), dir=keep_in))
@@ -122,7 +125,7 @@ class _Workspace:
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
         if self.visible_devices is not None:
             env["CUDA_VISIBLE_DEVICES"] = self.visible_devices
-        child = Child(role, config, self.path, env)
+        child = Child(role, config, self.path, env, self.server)
         self.children.append(child)
         return child
 

@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .forkserver import ForkedProcess, ServerError
+
 HARNESS_ROOT = Path(__file__).resolve().parent.parent
 _BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from harness.worker import main; main()"
 _MAX_MESSAGE = 16 << 20
@@ -53,14 +55,6 @@ class ChildGarbled(ChildFailed):
     pass
 
 
-def _has_exited(pid: int) -> bool:
-    """Whether a child has exited, without reaping it (WNOWAIT)."""
-    try:
-        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
-    except ChildProcessError:
-        return True
-
-
 def describe_exit(returncode: int) -> str:
     """'was killed by SIGSEGV (segmentation fault)' or 'exited with code 3'."""
     if returncode < 0:
@@ -80,21 +74,51 @@ def _die_with_parent() -> None:
         pass
 
 
-class Child:
-    """One worker process (see harness.worker) seen from the parent."""
+class _Spawned(subprocess.Popen):
+    """A worker started as a fresh interpreter."""
 
-    def __init__(self, role: str, config: dict[str, Any], workdir: Path, env: dict[str, str] | None = None):
+    lost = False  # only a forked worker can go with its server
+
+    def exited(self) -> bool:
+        """Whether it has exited, without reaping it (WNOWAIT): its group's number stays reserved for kill."""
+        try:
+            return os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+        except ChildProcessError:
+            return True
+
+    def kill_group(self) -> None:
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+class Child:
+    """One worker process (see harness.worker) seen from the parent: spawned, or forked by a server
+    (harness.forkserver) where `server` names one."""
+
+    def __init__(self, role: str, config: dict[str, Any], workdir: Path, env: dict[str, str] | None = None,
+                 server: Path | None = None):
         self.role = role
         self.log_path = workdir / f"{role}.log"
         read_fd, write_fd = os.pipe()
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-c", _BOOT, str(HARNESS_ROOT), role, str(write_fd), json.dumps(config)],
-                stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
-                pass_fds=(write_fd,), cwd=workdir, env=env, start_new_session=True,
-                preexec_fn=_die_with_parent,
-            )
-        os.close(write_fd)
+        try:
+            with open(self.log_path, "wb") as log:
+                if server is None:
+                    self.proc: _Spawned | ForkedProcess = _Spawned(
+                        [sys.executable, "-c", _BOOT, str(HARNESS_ROOT), role, str(write_fd), json.dumps(config)],
+                        stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
+                        pass_fds=(write_fd,), cwd=workdir, env=env, start_new_session=True,
+                        preexec_fn=_die_with_parent,
+                    )
+                else:
+                    self.proc = ForkedProcess(server, role, config, workdir, dict(os.environ if env is None else env),
+                                              write_fd, log.fileno())
+        except BaseException:
+            os.close(read_fd)
+            raise
+        finally:
+            os.close(write_fd)
         self._read_fd = read_fd
         self._buffer = b""
         self._key = secrets.token_bytes(32)
@@ -123,6 +147,9 @@ class Child:
             chunk = os.read(self._read_fd, 1 << 16)
             if not chunk:
                 code = self._wait_exit()
+                if self.proc.lost:
+                    raise ServerError(f"the kb server at {self.proc.server} stopped during the grade, and the "
+                                      f"{self.role} process with it: start it again (kb serve)")
                 raise ChildDied(self.role, f"{describe_exit(code)} while {doing}", self.stderr_tail())
             self._buffer += chunk
             if len(self._buffer) > _MAX_MESSAGE:
@@ -152,7 +179,7 @@ class Child:
         """The exit status of a child whose pipe closed (killed after 10 s if it has not exited); whatever it
         left running in its process group is killed too."""
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not _has_exited(self.proc.pid):
+        while time.monotonic() < deadline and not self.proc.exited():
             time.sleep(0.01)
         self.kill()
         return self.proc.returncode
@@ -161,10 +188,7 @@ class Child:
         """Kill the child and everything it started in its process group (it leads its own session), even
         after the child itself has exited: until it is reaped, its group's number cannot be reused."""
         if self.proc.returncode is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            self.proc.kill_group()
         if wait:
             self.proc.wait()
 
