@@ -6,9 +6,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
+from harness import forkserver
 from harness.config import TIMING_PROFILES, GradeConfig, Timeouts
 from harness.grade import grade
 from harness.verdict import Verdict
@@ -41,6 +43,19 @@ def cache_dir(tmp_path_factory) -> Path:
     """One build cache for the session (KB_TEST_CACHE_DIR keeps it across runs)."""
     kept = os.environ.get("KB_TEST_CACHE_DIR")
     return Path(kept) if kept else tmp_path_factory.mktemp("extensions")
+
+
+@pytest.fixture(scope="session")
+def fork_server(tmp_path_factory) -> Iterator[forkserver.RunningServer]:
+    """One `kb serve` for the session: grades given its socket fork their processes from it."""
+    with forkserver.running(tmp_path_factory.mktemp("server") / "server.sock") as server:
+        yield server
+
+
+@pytest.fixture(params=["spawned", "forked"])
+def launch(request) -> dict:
+    """Grade settings for each way a grade starts its processes: as fresh interpreters, or forked by a server."""
+    return {"server": request.getfixturevalue("fork_server").socket} if request.param == "forked" else {}
 
 
 @pytest.fixture

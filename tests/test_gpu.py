@@ -41,20 +41,21 @@ def test_side_stream_work_is_timed(grade_file):
     assert side.sol_ms >= 0.95 * plain.sol_ms
 
 
-def test_cuda_relu_passes(grade_file):
-    verdict = grade_file(CUDA / "relu_cuda.py", device="cuda")
+def test_cuda_relu_passes(grade_file, launch):
+    verdict = grade_file(CUDA / "relu_cuda.py", device="cuda", **launch)
     assert verdict.status is Status.PASS, verdict.reason
     assert verdict.sol_timing.clock == "cuda-events"
 
 
-def test_illegal_memory_access_is_reported(grade_file):
-    verdict = grade_file(CUDA / "illegal_address.py", device="cuda", sizes="small")
+def test_illegal_memory_access_is_reported(grade_file, launch):
+    verdict = grade_file(CUDA / "illegal_address.py", device="cuda", sizes="small", **launch)
     assert verdict.status in (Status.RUNTIME_ERROR, Status.CRASHED)
     assert "illegal memory access" in (verdict.reason + verdict.detail)
 
 
-def test_gpu_hang_times_out(grade_file):
-    verdict = grade_file(CUDA / "gpu_hang.py", device="cuda", sizes="small", timeouts=quick_timeouts(run=10))
+def test_gpu_hang_times_out(grade_file, launch):
+    verdict = grade_file(CUDA / "gpu_hang.py", device="cuda", sizes="small", timeouts=quick_timeouts(run=10),
+                         **launch)
     assert verdict.status is Status.TIMEOUT
     assert "running trial 1" in verdict.reason
 

@@ -13,8 +13,8 @@ from harness.verdict import Status
 CPU = FIXTURES / "cpu"
 
 
-def test_shipped_cpu_solution_passes_with_speedup(grade_file):
-    verdict = grade_file(ROOT / "solutions" / "level1" / "19_ReLU.py", problem=None)  # paired by path
+def test_shipped_cpu_solution_passes_with_speedup(grade_file, launch):
+    verdict = grade_file(ROOT / "solutions" / "level1" / "19_ReLU.py", problem=None, **launch)  # paired by path
     assert verdict.status is Status.PASS, verdict.reason
     assert verdict.problem == str(RELU_PROBLEM)
     assert [t.passed for t in verdict.correctness.trials] == [True, True, True]
@@ -80,27 +80,27 @@ def test_nan_output_is_incorrect(grade_file):
     assert "NaN/inf" in verdict.reason and "first at [0, 0]" in verdict.reason
 
 
-def test_hang_times_out_and_the_grader_still_answers(grade_file):
-    verdict = grade_file(CPU / "hangs.py", timeouts=quick_timeouts(run=5))
+def test_hang_times_out_and_the_grader_still_answers(grade_file, launch):
+    verdict = grade_file(CPU / "hangs.py", timeouts=quick_timeouts(run=5), **launch)
     assert verdict.status is Status.TIMEOUT
     assert "timed out after 5 s while running trial 1" in verdict.reason
     assert verdict.seconds < 60
 
 
-def test_segfault_is_a_crash_named_by_its_signal(grade_file):
-    verdict = grade_file(CPU / "segfault.py")
+def test_segfault_is_a_crash_named_by_its_signal(grade_file, launch):
+    verdict = grade_file(CPU / "segfault.py", **launch)
     assert verdict.status is Status.CRASHED
     assert "SIGSEGV" in verdict.reason and "running trial 1" in verdict.reason
 
 
-def test_exiting_early_is_a_crash(grade_file):
-    verdict = grade_file(CPU / "exits_early.py")
+def test_exiting_early_is_a_crash(grade_file, launch):
+    verdict = grade_file(CPU / "exits_early.py", **launch)
     assert verdict.status is Status.CRASHED
     assert "exited with code 0 while running trial 1" in verdict.reason
 
 
-def test_printing_garbage_changes_nothing(grade_file):
-    verdict = grade_file(CPU / "noisy.py", require_own_code=False)
+def test_printing_garbage_changes_nothing(grade_file, launch):
+    verdict = grade_file(CPU / "noisy.py", require_own_code=False, **launch)
     assert verdict.status is Status.PASS, verdict.reason
 
 

@@ -41,8 +41,8 @@ CHEATS = [
 
 
 @pytest.mark.parametrize("fixture, status, words", CHEATS, ids=[c[0].removesuffix(".py") for c in CHEATS])
-def test_cheat_does_not_pass(grade_file, fixture, status, words):
-    verdict = grade_file(HERE / fixture, time_solution=False)
+def test_cheat_does_not_pass(grade_file, launch, fixture, status, words):
+    verdict = grade_file(HERE / fixture, time_solution=False, **launch)
     assert verdict.status is status, verdict.reason
     assert words in verdict.reason
 
@@ -55,8 +55,8 @@ TIMED_CHEATS = [
 
 
 @pytest.mark.parametrize("fixture, status, words", TIMED_CHEATS, ids=[c[0].removesuffix(".py") for c in TIMED_CHEATS])
-def test_cheat_while_timed_does_not_pass(grade_file, fixture, status, words):
-    verdict = grade_file(HERE / fixture)
+def test_cheat_while_timed_does_not_pass(grade_file, launch, fixture, status, words):
+    verdict = grade_file(HERE / fixture, **launch)
     assert verdict.status is status, verdict.reason
     assert words in verdict.reason
 
@@ -70,12 +70,13 @@ def test_native_thread_deferral_while_timed_is_caught_with_and_without_spot_chec
     assert "thread that was still running when forward returned" in unchecked.reason
 
 
-def test_processes_a_solution_starts_are_stopped_before_the_reference_is_timed(grade_file, tmp_path, monkeypatch):
+def test_processes_a_solution_starts_are_stopped_before_the_reference_is_timed(grade_file, launch, tmp_path,
+                                                                               monkeypatch):
     """The build process's neighbour is gone before the reference's first timing loop (stage "build" ends once
     it is killed, before the oracle, the work count and that loop); the solution process's before its second."""
     monkeypatch.setenv("KB_TEST_HEARTBEAT", str(tmp_path / "beat"))
     started = time.monotonic()
-    verdict = grade_file(HERE / "busy_neighbour.py")
+    verdict = grade_file(HERE / "busy_neighbour.py", **launch)
     assert verdict.status is Status.PASS, verdict.reason
     last_beat = {role: float((tmp_path / f"beat-{role}").read_text()) for role in ("build", "solution")}
     stages = verdict.stages
@@ -100,8 +101,8 @@ def test_token_kernel_shows_as_a_small_share_and_a_policy_rejects_it(grade_file)
     FIXTURES / "cpu" / "same_name_relu.py",
     FIXTURES / "cpu" / "builds_in_init.py",
 ], ids=lambda p: p.stem)
-def test_honest_control_passes(grade_file, solution):
-    verdict = grade_file(solution)
+def test_honest_control_passes(grade_file, launch, solution):
+    verdict = grade_file(solution, **launch)
     assert verdict.status is Status.PASS, verdict.reason
     assert verdict.correctness.timed_checks and all(t.passed for t in verdict.correctness.timed_checks)
     assert verdict.provenance.method == "host timer" and verdict.provenance.own_share > 0, verdict.provenance
