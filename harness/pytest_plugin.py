@@ -1,7 +1,7 @@
 """The pytest gate: one test per solution/problem pair, failing with the verdict's reason.
 
     pytest --kb-solutions solutions/ [--kb-problems problems/] [--kb-device cuda|cpu]
-           [--kb-min-speedup X]
+           [--kb-min-speedup X] [--kb-server SOCKET]
 
 Registered through the `pytest11` entry point, and inert unless --kb-solutions is given.
 When it is, and no test paths were named on the command line, only the pairs run.
@@ -31,6 +31,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--kb-trials", type=int, default=5, help="correctness trials per pair (default 5)")
     group.addoption("--kb-timing", choices=sorted(TIMING_PROFILES), default="default",
                     help="timing profile (default: default)")
+    group.addoption("--kb-server", type=Path, default=None, metavar="SOCKET",
+                    help="fork every grade's processes from this running `kb serve` (no torch import each)")
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
@@ -78,7 +80,8 @@ class KbPair(pytest.Item):
         except BadInput as exc:
             raise KbFailure(f"error: {exc}") from None
         config = GradeConfig(device=device, trials=self.config.getoption("kb_trials"),
-                             timing=TIMING_PROFILES[self.config.getoption("kb_timing")])
+                             timing=TIMING_PROFILES[self.config.getoption("kb_timing")],
+                             server=self.config.getoption("kb_server"))
         verdict = grade(self.solution, problem, config)
         self.user_properties.append(("kb_verdict", verdict.to_dict()))
         if verdict.status is Status.UNSUPPORTED:

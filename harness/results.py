@@ -49,9 +49,9 @@ def find_pairs(solutions: Path, problems: Path, sets: list[str] | None = None,
 
 
 def _settings(config: GradeConfig) -> dict[str, Any]:
-    """The settings that can change a verdict (not where caches or logs go)."""
+    """The settings that can change a verdict (not where caches or logs go, or how processes start)."""
     settings = dataclasses.asdict(config)
-    for irrelevant in ("cache_dir", "log_dir", "timeouts", "visible_devices"):
+    for irrelevant in ("cache_dir", "log_dir", "timeouts", "visible_devices", "server"):
         settings.pop(irrelevant)
     return settings
 

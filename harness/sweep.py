@@ -12,12 +12,15 @@ import dataclasses
 import os
 import queue
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from .config import GradeConfig
+from .forkserver import running
 from .grade import build, grade
 from .results import Pair, ResultStore, pair_key
 
@@ -59,8 +62,15 @@ def _progress(total: int, label: str):
 
 
 def sweep(pairs: list[Pair], config: GradeConfig, store: ResultStore, build_jobs: int = 2,
-          slots: list[str | None] | None = None) -> SweepSummary:
-    """Grade every pair not yet in `store`; returns counts. Never raises for a bad solution."""
+          slots: list[str | None] | None = None, fork_server: bool = False) -> SweepSummary:
+    """Grade every pair not yet in `store`; returns counts. Never raises for a bad solution.
+
+    With `fork_server`, a server of the sweep's own (harness.forkserver) forks every grade's processes, so
+    each skips its torch imports."""
+    if fork_server and config.server is None:
+        with tempfile.TemporaryDirectory(prefix="kb-sweep-") as private, running(Path(private) / "server.sock"):
+            return sweep(pairs, dataclasses.replace(config, server=Path(private) / "server.sock"), store,
+                         build_jobs, slots)
     done = store.done()
     pending = [(pair, key) for pair in pairs if (key := pair_key(pair, config)) not in done]
     slots = slots if slots is not None else device_slots(config)

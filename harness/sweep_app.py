@@ -29,7 +29,8 @@ def main(cfg: DictConfig) -> None:
                          cache_dir=Path(cfg.cache_dir) if cfg.cache_dir else None)
     names = list(cfg.problems.names) if cfg.problems.names else None
     pairs = find_pairs(Path(cfg.solutions), Path(cfg.problems_dir), sets=[cfg.problems.set], names=names)
-    summary = sweep(pairs, config, ResultStore(Path(cfg.results)), build_jobs=cfg.build_jobs)
+    summary = sweep(pairs, config, ResultStore(Path(cfg.results)), build_jobs=cfg.build_jobs,
+                    fork_server=cfg.fork_server)
     print(f"{cfg.problems.set}: {summary.pairs} pairs, {summary.skipped} already graded, {summary.graded} graded "
           f"now, {summary.passed} of those passed -> {cfg.results}")
 

@@ -32,8 +32,8 @@ def gate(folder: Path, cache: Path, *args: str) -> subprocess.CompletedProcess:
                           cwd=folder, env=env, capture_output=True, text=True, timeout=900)
 
 
-def test_one_test_per_pair_failing_with_the_reason(pairs, cache_dir):
-    run = gate(pairs, cache_dir, "--kb-device", "cpu")
+def test_one_test_per_pair_failing_with_the_reason(pairs, cache_dir, launch):
+    run = gate(pairs, cache_dir, "--kb-device", "cpu", *(("--kb-server", str(launch["server"])) if launch else ()))
     assert run.returncode == 1, run.stdout
     assert "PASSED ::level1/19_ReLU" in run.stdout
     assert "FAILED ::level1/narrow" in run.stdout
