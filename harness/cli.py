@@ -227,12 +227,15 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .forkserver import serve
+    from .forkserver import ServerError, serve
 
     try:
         serve(args.socket, ready=sys.stderr)
     except KeyboardInterrupt:
         pass
+    except (ServerError, OSError) as exc:
+        print(f"kb serve: cannot listen at {args.socket}: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -103,7 +103,9 @@ def serve(path: Path, ready: Any = None) -> None:
 
     _prctl(_PR_SET_DUMPABLE, 0)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path.unlink(missing_ok=True)
+    if _answers(path):
+        raise ServerError(f"a kb server is already listening at {path}: use it, or stop it first")
+    path.unlink(missing_ok=True)  # a socket file left by a server that was killed
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     old_mask = os.umask(0o077)
     try:
@@ -118,6 +120,15 @@ def serve(path: Path, ready: Any = None) -> None:
         _Server(listener).run()
     finally:
         path.unlink(missing_ok=True)
+
+
+def _answers(path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as probe:
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
 
 
 class _Server:

@@ -116,3 +116,8 @@ def test_the_server_removes_its_socket_when_stopped(tmp_path):
     with forkserver.running(tmp_path / "server.sock") as server:
         assert Path(server.socket).is_socket()
     assert not (tmp_path / "server.sock").exists()
+
+
+def test_a_second_server_on_a_live_socket_refuses_instead_of_taking_it(kb, fork_server):
+    code, _, err = kb("serve", "--socket", str(fork_server.socket), timeout=120)
+    assert code == 2 and "already listening" in err  # had it taken the socket, it would still be serving
