@@ -2,7 +2,7 @@
 # The GPU record, in sections that fit the GPU machine's 10-minute calls, e.g. on one warm machine:
 #   bash bench/gpu_session.sh machine build tests
 #   bash bench/gpu_session.sh fidelity
-#   bash bench/gpu_session.sh fidelity_rest overhead
+#   bash bench/gpu_session.sh fidelity_rest overhead overhead_server
 #   LINT=problems/level1/86_Max_reduction.py SWEEP_GPUS=1 SWEEP_RUNS=cold bash bench/gpu_session.sh lint sweep
 #   SWEEP_GPUS=1 SWEEP_RUNS=warm bash bench/gpu_session.sh sweep
 # and on a machine of two or more GPUs: `bash bench/gpu_session.sh machine sweeptest sweep` (the two-GPU test
@@ -70,6 +70,11 @@ fidelity_rest() {
 overhead() {  # a cold grade, then three cached re-grades, of the short memory-bound ReLU, every stage on
   python3 bench/grade_overhead.py --device cuda --solution bench/fidelity/relu_current_stream.py \
     --problem bench/fidelity/problems/relu_short.py --regrades 3 2>&1 | tee "$OUT/bench.txt"
+}
+
+overhead_server() {  # the same grades, every process forked by `kb serve`
+  python3 bench/grade_overhead.py --device cuda --solution bench/fidelity/relu_current_stream.py \
+    --problem bench/fidelity/problems/relu_short.py --regrades 3 --server 2>&1 | tee "$OUT/bench-server.txt"
 }
 
 sweep() {  # $SWEEP_GPUS: grading workers on the first N GPUs (0: all); $SWEEP_RUNS: cold, warm or both

@@ -8,10 +8,12 @@ solution under 10 s on the 2-core machine; under 3 s of overhead per grade on th
 
     python bench/grade_overhead.py --device cpu
     python bench/grade_overhead.py --device cuda --solution tests/fixtures/cuda/relu_cuda.py
+    python bench/grade_overhead.py --device cpu --server   # every grade's processes forked by `kb serve`
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import subprocess
 import sys
@@ -20,12 +22,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from harness import forkserver  # noqa: E402
 
 
-def grade_once(solution: Path, problem: Path, device: str, cache: Path) -> dict:
+def grade_once(solution: Path, problem: Path, device: str, cache: Path, server: Path | None) -> dict:
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "harness.cli", "grade", str(solution), "--problem", str(problem),
-                           "--device", device, "--json", "--cache-dir", str(cache)],
+                           "--device", device, "--json", "--cache-dir", str(cache),
+                           *(["--server", str(server)] if server else [])],
                           capture_output=True, text=True, cwd=ROOT)
     wall = time.monotonic() - started
     verdict = json.loads(done.stdout)
@@ -43,14 +48,22 @@ def main() -> None:
     parser.add_argument("--solution", type=Path, default=ROOT / "solutions" / "level1" / "19_ReLU.py")
     parser.add_argument("--problem", type=Path, default=ROOT / "problems" / "level1" / "19_ReLU.py")
     parser.add_argument("--regrades", type=int, default=3)
+    parser.add_argument("--server", action="store_true",
+                        help="start `kb serve` first (its start is reported, not counted) and grade through it")
     args = parser.parse_args()
     args.solution, args.problem = args.solution.resolve(), args.problem.resolve()
 
-    with tempfile.TemporaryDirectory(prefix="kb-bench-cache-") as cache:
-        rows = [("cold", grade_once(args.solution, args.problem, args.device, Path(cache)))]
-        rows += [(f"cached {i + 1}", grade_once(args.solution, args.problem, args.device, Path(cache)))
+    with tempfile.TemporaryDirectory(prefix="kb-bench-") as work, contextlib.ExitStack() as stack:
+        cache, server = Path(work) / "cache", None
+        if args.server:
+            started = time.monotonic()
+            server = stack.enter_context(forkserver.running(Path(work) / "server.sock")).socket
+            print(f"kb serve ready after {time.monotonic() - started:.2f} s")
+        rows = [("cold", grade_once(args.solution, args.problem, args.device, cache, server))]
+        rows += [(f"cached {i + 1}", grade_once(args.solution, args.problem, args.device, cache, server))
                  for i in range(args.regrades)]
-    print(f"solution {args.solution.relative_to(ROOT)} on {rows[0][1]['device']}")
+    print(f"solution {args.solution.relative_to(ROOT)} on {rows[0][1]['device']}"
+          f"{', processes forked by kb serve' if server else ''}")
     print(f"{'grade':<10} {'wall s':>8} {'compile s':>10} {'timed s':>8} {'overhead s':>11} {'speedup':>8}")
     for label, r in rows:
         print(f"{label:<10} {r['wall']:>8.2f} {r['compile']:>10.2f} {r['timed']:>8.2f} {r['overhead']:>11.2f} "

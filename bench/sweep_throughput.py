@@ -3,6 +3,7 @@
     python bench/sweep_throughput.py --device cpu                       # the smoke set
     python bench/sweep_throughput.py --device cuda --set level1 level2 level3 --names --gpus 1
     python bench/sweep_throughput.py --device cuda --set level1 level2 level3 --names --gpus 2
+    python bench/sweep_throughput.py --device cpu --fork-server         # grades forked by a server of the sweep's
 
 Cold: a fresh build cache, so every pair compiles. Warm: the same cache, a fresh results
 file, so every pair is graded again and nothing compiles (with --cache, the two can run in separate
@@ -61,6 +62,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="keep each run's results JSONL here (default: discarded)")
     parser.add_argument("--cache", type=Path, help="the build cache, kept for a later '--runs warm' (default: "
                                                    "a temporary one); a cold run empties it first")
+    parser.add_argument("--fork-server", action="store_true", help="each sweep forks its grades' processes from a "
+                                                                   "server of its own (its start is in the wall time)")
     args = parser.parse_args()
 
     pairs = find_pairs(ROOT / "solutions", ROOT / "problems", sets=args.set, names=args.names or None)
@@ -73,13 +76,15 @@ def main() -> None:
         if args.gpus:
             slots = slots[:args.gpus]
         print(f"{len(pairs)} pairs ({' '.join(args.set)}), device {args.device}, {len(slots)} grading worker(s) "
-              f"{slots}, {args.build_jobs} build jobs, timing {args.timing}")
+              f"{slots}, {args.build_jobs} build jobs, timing {args.timing}"
+              f"{', processes forked by a fork server' if args.fork_server else ''}")
         print(f"{'cache':<6} {'wall s':>8} {'pairs/min':>10} {'passed':>7} {'worker idle':>12}  gpu idle samples")
         for label in args.runs:
             sampler = GpuSampler(args.device == "cuda")
             started = time.monotonic()
             results = (args.out or Path(tmp)) / f"{label}-{len(slots)}gpu.jsonl"
-            summary = sweep(pairs, config, ResultStore(results), build_jobs=args.build_jobs, slots=slots)
+            summary = sweep(pairs, config, ResultStore(results), build_jobs=args.build_jobs, slots=slots,
+                            fork_server=args.fork_server)
             wall = time.monotonic() - started
             gpu_idle = ", ".join(f"gpu{g} {f:.0%}" for g, f in sorted(sampler.stop().items())) or "-"
             print(f"{label:<6} {wall:>8.1f} {60 * summary.graded / wall:>10.2f} {summary.passed:>4}/{summary.graded}"
