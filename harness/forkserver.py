@@ -1,7 +1,7 @@
 """A fork server for the grade's processes: torch imported once, every process forked from it.
 
 Each grade starts three processes (harness.worker), and each spends seconds importing torch before
-it does anything: 3-5 s on the GPU machines, about 3 s on CI's CPU (docs/performance.md). A server
+it does anything: 3-5 s on the GPU machines, about 4 s on CI's 2-core CPU (docs/performance.md). A server
 started with `kb serve` imports torch and the harness once; a grade given its socket (`--server`)
 has each of its processes forked from it, ready in milliseconds.
 
@@ -16,7 +16,8 @@ What keeps a forked process as clean as a fresh interpreter:
   its memory, so a solution cannot plant something there for a later grade's reference. The
   files on disk it can still change: same user (docs/threat-model.md).
 It serves only clients whose harness code and library environment are its own (`fingerprint`), so
-an edited harness is never graded by a server started before the edit.
+an edited harness is never graded by a server started before the edit, and only its own user: the
+socket's folder must be that user's alone, and each end checks the other's (SO_PEERCRED).
 
 Protocol, one SOCK_SEQPACKET connection per child: the client sends the request (JSON) with three
 descriptors, the child's commands (its stdin), its answer pipe and its log; the server answers
@@ -35,6 +36,7 @@ import random
 import select
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -83,6 +85,20 @@ def _prctl(option: int, value: int) -> None:
         pass
 
 
+def _peer_uid(conn: socket.socket) -> int:
+    """The user of the process at the other end of a Unix socket (SO_PEERCRED: pid, uid, gid)."""
+    _, uid, _ = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+    return uid
+
+
+def _private_folder(folder: Path) -> None:
+    """The socket's folder must be this user's alone: whoever can write there can put a server of theirs there."""
+    info = folder.stat()
+    if info.st_uid != os.getuid() or info.st_mode & 0o022:
+        raise ServerError(f"{folder} belongs to another user or others can write to it: choose a socket in a "
+                          "folder only you can write to")
+
+
 def _kill_group(pid: int) -> None:
     try:
         os.killpg(pid, signal.SIGKILL)
@@ -96,15 +112,16 @@ def serve(path: Path, ready: Any = None) -> None:
     """Import everything a worker needs, listen on `path` and fork a worker per request, until killed.
 
     `ready`, a file, hears one line once requests are served."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _private_folder(path.parent)
+    if _answers(path):
+        raise ServerError(f"a kb server is already listening at {path}: use it, or stop it first")
     import torch  # noqa: F401  (the point of the server)
     import torch.utils.cpp_extension  # noqa: F401  (the build role's)
 
     from . import worker  # noqa: F401  (every module a role imports, bound before any solution code)
 
     _prctl(_PR_SET_DUMPABLE, 0)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if _answers(path):
-        raise ServerError(f"a kb server is already listening at {path}: use it, or stop it first")
     path.unlink(missing_ok=True)  # a socket file left by a server that was killed
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     old_mask = os.umask(0o077)
@@ -166,6 +183,8 @@ class _Server:
         conn.settimeout(10)  # a client that connects and says nothing must not stall the others
         fds: list[int] = []
         try:
+            if _peer_uid(conn) != os.getuid():  # its children would run as this user
+                raise ValueError("the client is another user")
             data, fds, flags, _ = socket.recv_fds(conn, _MAX_MESSAGE, 3)
             request = json.loads(data)
             problem = self.refusal(request, fds, flags)
@@ -293,14 +312,19 @@ class ForkedProcess:
         commands_r, commands_w = os.pipe()
         request = {"role": role, "config": config, "cwd": str(cwd), "env": env, "fingerprint": fingerprint(env)}
         try:
+            _private_folder(Path(server).parent)
             self.conn.connect(str(server))
+            if _peer_uid(self.conn) != os.getuid():
+                raise ServerError(f"the server at {server} runs as another user: grade without --server")
             socket.send_fds(self.conn, [json.dumps(request).encode()], [commands_r, answer_fd, log_fd])
             reply = json.loads(self.conn.recv(_MAX_MESSAGE) or b"{}")
-        except (OSError, ValueError) as exc:
+        except BaseException as exc:
             self.conn.close()
             os.close(commands_w)
-            raise ServerError(f"no kb server answered at {server} ({exc}): start one with `kb serve`, or grade "
-                              "without --server") from None
+            if isinstance(exc, (OSError, ValueError)):
+                raise ServerError(f"no kb server answered at {server} ({exc}): start one with `kb serve`, or "
+                                  "grade without --server") from None
+            raise
         finally:
             os.close(commands_r)
         if "pid" not in reply:

@@ -26,9 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .forkserver import ForkedProcess, ServerError
+from .forkserver import HARNESS_ROOT, ForkedProcess, ServerError
 
-HARNESS_ROOT = Path(__file__).resolve().parent.parent
 _BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from harness.worker import main; main()"
 _MAX_MESSAGE = 16 << 20
 

@@ -121,3 +121,13 @@ def test_the_server_removes_its_socket_when_stopped(tmp_path):
 def test_a_second_server_on_a_live_socket_refuses_instead_of_taking_it(kb, fork_server):
     code, _, err = kb("serve", "--socket", str(fork_server.socket), timeout=120)
     assert code == 2 and "already listening" in err  # had it taken the socket, it would still be serving
+
+
+def test_a_socket_in_a_folder_others_can_write_to_is_refused_by_server_and_client(kb):
+    shared = Path("/tmp")  # world-writable: another user could put a server of theirs there
+    code, _, err = kb("serve", "--socket", str(shared / "kb-test.sock"), timeout=120)
+    assert code == 2 and "others can write to it" in err
+    code, out, _ = kb("grade", "solutions/level1/19_ReLU.py", "--device", "cpu", "--json", "--server",
+                      str(shared / "kb-test.sock"))
+    verdict = parse_single_json(out)
+    assert code == 2 and "others can write to it" in verdict["reason"]
