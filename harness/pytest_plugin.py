@@ -1,7 +1,10 @@
 """The pytest gate: one test per solution/problem pair, failing with the verdict's reason.
 
     pytest --kb-solutions solutions/ [--kb-problems problems/] [--kb-device cuda|cpu]
-           [--kb-min-speedup X] [--kb-server SOCKET]
+           [--kb-min-speedup X] [--kb-server=SOCKET]
+
+(Give path options outside the tree with "=": pytest reads a separate path argument, before this plugin's options
+are known, as a place that moves its rootdir, and the tests' ids with it.)
 
 Registered through the `pytest11` entry point, and inert unless --kb-solutions is given.
 When it is, and no test paths were named on the command line, only the pairs run.
@@ -32,7 +35,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--kb-timing", choices=sorted(TIMING_PROFILES), default="default",
                     help="timing profile (default: default)")
     group.addoption("--kb-server", type=Path, default=None, metavar="SOCKET",
-                    help="fork every grade's processes from this running `kb serve` (no torch import each)")
+                    help="fork every grade's processes from this running `kb serve` (no torch import each); "
+                         "write --kb-server=SOCKET")
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,

@@ -33,7 +33,7 @@ def gate(folder: Path, cache: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_one_test_per_pair_failing_with_the_reason(pairs, cache_dir, launch):
-    run = gate(pairs, cache_dir, "--kb-device", "cpu", *(("--kb-server", str(launch["server"])) if launch else ()))
+    run = gate(pairs, cache_dir, "--kb-device", "cpu", *([f"--kb-server={launch['server']}"] if launch else []))
     assert run.returncode == 1, run.stdout
     assert "PASSED ::level1/19_ReLU" in run.stdout
     assert "FAILED ::level1/narrow" in run.stdout
