@@ -99,7 +99,13 @@ def _private_folder(folder: Path) -> None:
                           "folder only you can write to")
 
 
-def _kill_group(pid: int) -> None:
+def die_with_parent() -> None:
+    """In a new child: if its parent is killed outright, the child goes too (Linux)."""
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def kill_group(pid: int) -> None:
+    """SIGKILL a process group led by `pid`, if it is still there."""
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -240,7 +246,7 @@ class _Server:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         os.setsid()
         _prctl(_PR_SET_DUMPABLE, 1)
-        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # the server gone: its children go too
+        die_with_parent()  # the server gone: its children go too
         if os.getppid() != server:  # it went before the line above took effect
             os._exit(70)
         commands, answers, log = fds
@@ -272,7 +278,7 @@ class _Server:
             data = conn.recv(64)
         except OSError:
             data = b""
-        _kill_group(pid)  # b"kill", or the client is gone: either way its processes go
+        kill_group(pid)  # b"kill", or the client is gone: either way its processes go
         if not data:
             conn.close()
             self.children[pid] = None
@@ -286,7 +292,7 @@ class _Server:
                 return
             if info is None:
                 return
-            _kill_group(info.si_pid)
+            kill_group(info.si_pid)
             _, status = os.waitpid(info.si_pid, 0)
             conn = self.children.pop(info.si_pid, None)
             if conn is not None:
@@ -318,6 +324,8 @@ class ForkedProcess:
                 raise ServerError(f"the server at {server} runs as another user: grade without --server")
             socket.send_fds(self.conn, [json.dumps(request).encode()], [commands_r, answer_fd, log_fd])
             reply = json.loads(self.conn.recv(_MAX_MESSAGE) or b"{}")
+            if "pid" not in reply:
+                raise ServerError(f"the kb server at {server} refused: {reply.get('error', 'no answer')}")
         except BaseException as exc:
             self.conn.close()
             os.close(commands_w)
@@ -327,10 +335,6 @@ class ForkedProcess:
             raise
         finally:
             os.close(commands_r)
-        if "pid" not in reply:
-            self.conn.close()
-            os.close(commands_w)
-            raise ServerError(f"the kb server at {server} refused: {reply.get('error', 'no answer')}")
         self.conn.settimeout(None)
         self.pid = int(reply["pid"])
         self.stdin = os.fdopen(commands_w, "wb")

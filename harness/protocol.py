@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .forkserver import HARNESS_ROOT, ForkedProcess, ServerError
+from .forkserver import HARNESS_ROOT, ForkedProcess, ServerError, die_with_parent, kill_group
 
 _BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from harness.worker import main; main()"
 _MAX_MESSAGE = 16 << 20
@@ -63,16 +63,6 @@ def describe_exit(returncode: int) -> str:
     return f"exited with code {returncode}"
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: if the grader is killed outright, its children go too (Linux)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
 class _Spawned(subprocess.Popen):
     """A worker started as a fresh interpreter."""
 
@@ -86,10 +76,7 @@ class _Spawned(subprocess.Popen):
             return True
 
     def kill_group(self) -> None:
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        kill_group(self.pid)
 
 
 class Child:
@@ -108,7 +95,7 @@ class Child:
                         [sys.executable, "-c", _BOOT, str(HARNESS_ROOT), role, str(write_fd), json.dumps(config)],
                         stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
                         pass_fds=(write_fd,), cwd=workdir, env=env, start_new_session=True,
-                        preexec_fn=_die_with_parent,
+                        preexec_fn=die_with_parent,  # if the grader is killed outright
                     )
                 else:
                     self.proc = ForkedProcess(server, role, config, workdir, dict(os.environ if env is None else env),

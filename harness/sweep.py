@@ -68,9 +68,9 @@ def sweep(pairs: list[Pair], config: GradeConfig, store: ResultStore, build_jobs
     With `fork_server`, a server of the sweep's own (harness.forkserver) forks every grade's processes, so
     each skips its torch imports."""
     if fork_server and config.server is None:
-        with tempfile.TemporaryDirectory(prefix="kb-sweep-") as private, running(Path(private) / "server.sock"):
-            return sweep(pairs, dataclasses.replace(config, server=Path(private) / "server.sock"), store,
-                         build_jobs, slots)
+        with tempfile.TemporaryDirectory(prefix="kb-sweep-") as private, \
+                running(Path(private) / "server.sock") as server:
+            return sweep(pairs, dataclasses.replace(config, server=server.socket), store, build_jobs, slots)
     done = store.done()
     pending = [(pair, key) for pair in pairs if (key := pair_key(pair, config)) not in done]
     slots = slots if slots is not None else device_slots(config)
