@@ -50,21 +50,29 @@ def test_every_process_of_a_grade_given_the_server_is_forked_by_it(grade_file, f
     assert parents.read_text().split() == [str(os.getpid())] * 2
 
 
-def test_a_killed_grader_takes_its_forked_processes_along(fork_server, cache_dir):
+def hanging_grade(server: forkserver.RunningServer, cache_dir: Path) -> tuple[subprocess.Popen, list[int]]:
+    """`kb grade --json` of a forward that never returns, through `server`, once its processes are up and the
+    solution's forward is spinning; and the server's children then."""
     grader = subprocess.Popen(
         [sys.executable, "-m", "harness.cli", "grade", str(FIXTURES / "cpu" / "hangs.py"), "--problem",
-         str(RELU_PROBLEM), "--device", "cpu", "--no-timing", "--timeout-run", "600", "--server",
-         str(fork_server.socket)],
-        cwd=ROOT, env=dict(os.environ, KB_CACHE_DIR=str(cache_dir)), stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+         str(RELU_PROBLEM), "--device", "cpu", "--no-timing", "--timeout-run", "600", "--json", "--server",
+         str(server.socket)],
+        cwd=ROOT, env=dict(os.environ, KB_CACHE_DIR=str(cache_dir)), stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True)
     deadline = time.monotonic() + 300
-    while len(children_of(fork_server.pid)) < 2:  # the reference's and the solution's (the build's may be gone)
+    while len(children_of(server.pid)) < 2:  # the reference's and the solution's (the build's may be gone)
         assert grader.poll() is None and time.monotonic() < deadline
         time.sleep(0.1)
     time.sleep(3)  # the solution's forward is spinning by now
-    assert len(children_of(fork_server.pid)) >= 2
+    children = children_of(server.pid)
+    assert len(children) >= 2
+    return grader, children
+
+
+def test_a_killed_grader_takes_its_forked_processes_along(fork_server, cache_dir):
+    grader, _ = hanging_grade(fork_server, cache_dir)
     grader.kill()
-    grader.wait()
+    grader.communicate()
     deadline = time.monotonic() + 15
     while children_of(fork_server.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -73,17 +81,7 @@ def test_a_killed_grader_takes_its_forked_processes_along(fork_server, cache_dir
 
 def test_a_server_that_stops_mid_grade_takes_its_processes_along_and_the_grade_says_so(tmp_path, cache_dir):
     with forkserver.running(tmp_path / "server.sock") as server:
-        grader = subprocess.Popen(
-            [sys.executable, "-m", "harness.cli", "grade", str(FIXTURES / "cpu" / "hangs.py"), "--problem",
-             str(RELU_PROBLEM), "--device", "cpu", "--no-timing", "--timeout-run", "600", "--json", "--server",
-             str(server.socket)],
-            cwd=ROOT, env=dict(os.environ, KB_CACHE_DIR=str(cache_dir)), stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, text=True)
-        deadline = time.monotonic() + 300
-        while len(children := children_of(server.pid)) < 2:
-            assert grader.poll() is None and time.monotonic() < deadline
-            time.sleep(0.1)
-        time.sleep(3)
+        grader, children = hanging_grade(server, cache_dir)
         os.kill(server.pid, 9)
         out = grader.communicate(timeout=120)[0]
     verdict = parse_single_json(out)

@@ -145,18 +145,15 @@ def test_two_gpu_sweep_grades_on_both_cards(tmp_path, cache_dir):
     assert {r["slot"] for r in records} == {"0", "1"}
 
 
-def test_a_sweep_with_a_fork_server_forks_its_grades_and_keys_them_as_without(tmp_path, cache_dir):
+def test_a_sweep_with_a_fork_server_forks_its_grades_and_keys_them_as_without(tmp_path, cache_dir, monkeypatch):
     solutions = tmp_path / "solutions" / "level1"
     solutions.mkdir(parents=True)
     shutil.copy(FIXTURES / "cpu" / "reports_parent.py", solutions / "19_ReLU.py")
     parents = tmp_path / "parents"
-    os.environ["KB_TEST_PARENTS"] = str(parents)
-    try:
-        forked = kb_sweep(tmp_path, cache_dir, "fork_server=true", "problems.names=[19_ReLU]",
-                          f"solutions={tmp_path / 'solutions'}", f"problems_dir={ROOT / 'problems'}")
-        out = forked.communicate(timeout=600)[0]
-    finally:
-        del os.environ["KB_TEST_PARENTS"]
+    monkeypatch.setenv("KB_TEST_PARENTS", str(parents))
+    forked = kb_sweep(tmp_path, cache_dir, "fork_server=true", "problems.names=[19_ReLU]",
+                      f"solutions={tmp_path / 'solutions'}", f"problems_dir={ROOT / 'problems'}")
+    out = forked.communicate(timeout=600)[0]
     assert forked.returncode == 0, out
     assert [r["verdict"]["status"] for r in lines(tmp_path / "results.jsonl")] == ["pass"]
     server = parents.read_text().split()
