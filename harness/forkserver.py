@@ -122,10 +122,16 @@ def serve(path: Path, ready: Any = None) -> None:
     _private_folder(path.parent)
     if _answers(path):
         raise ServerError(f"a kb server is already listening at {path}: use it, or stop it first")
+    # torch.cuda.is_available() (cpp_extension's import calls it) registers torch's fork handler, after which
+    # no forked child can initialize CUDA; asked through NVML instead, it registers nothing.
+    os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = "1"
     import torch  # noqa: F401  (the point of the server)
     import torch.utils.cpp_extension  # noqa: F401  (the build role's)
 
     from . import worker  # noqa: F401  (every module a role imports, bound before any solution code)
+
+    del os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"]
+    cuda_refusal = _fork_poisoned()
 
     _prctl(_PR_SET_DUMPABLE, 0)
     path.unlink(missing_ok=True)  # a socket file left by a server that was killed
@@ -140,9 +146,29 @@ def serve(path: Path, ready: Any = None) -> None:
     if ready is not None:
         print(f"kb server ready at {path}", file=ready, flush=True)
     try:
-        _Server(listener).run()
+        _Server(listener, cuda_refusal).run()
     finally:
         path.unlink(missing_ok=True)
+
+
+def _fork_poisoned() -> str:
+    """Why a forked child could not use CUDA ('' where it can): a probe child asks torch whether it is in a
+    'bad fork', as it is once the server itself registered torch's fork handler."""
+    import torch
+
+    in_bad_fork = getattr(torch._C, "_cuda_isInBadFork", None)
+    if in_bad_fork is None:
+        return ""
+    with warnings.catch_warnings():  # as in _Server.fork
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:
+        os._exit(1 if in_bad_fork() else 0)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) == 0:
+        return ""
+    return ("this server's children cannot use CUDA (torch asked the driver for the devices in the server, "
+            "so a forked child cannot initialize CUDA): grade on the CPU or without --server")
 
 
 def _answers(path: Path) -> bool:
@@ -155,8 +181,9 @@ def _answers(path: Path) -> bool:
 
 
 class _Server:
-    def __init__(self, listener: socket.socket):
+    def __init__(self, listener: socket.socket, cuda_refusal: str):
         self.listener = listener
+        self.cuda_refusal = cuda_refusal
         self.site_path = sys.path[1:]  # without the entry for the server's own script or folder
         self.fingerprint = fingerprint(dict(os.environ))  # what its imports saw
         self.children: dict[int, socket.socket | None] = {}  # pid -> its client's connection, until reaped
@@ -222,6 +249,8 @@ class _Server:
                     "library paths) than the client: start it again from the client's environment (kb serve)")
         if torch.cuda.is_initialized():
             return "CUDA was initialized in the server, so its children cannot use it: start it again (kb serve)"
+        if self.cuda_refusal and request.get("config", {}).get("device") != "cpu":
+            return self.cuda_refusal
         return ""
 
     def fork(self, request: dict[str, Any], fds: list[int], conn: socket.socket) -> int:
