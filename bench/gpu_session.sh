@@ -67,14 +67,21 @@ fidelity_rest() {
   python3 bench/fidelity/run.py --out "$OUT/fidelity" --sections graph,ncu,profiles 2>&1 | tee -a "$OUT/fidelity.txt"
 }
 
-overhead() {  # a cold grade, then three cached re-grades, of the short memory-bound ReLU, every stage on
+overhead() {  # a first grade (cold unless an earlier section built it), then cached re-grades, of the short
+  # memory-bound ReLU, every stage on; the build cache is kept for overhead_server
   python3 bench/grade_overhead.py --device cuda --solution bench/fidelity/relu_current_stream.py \
-    --problem bench/fidelity/problems/relu_short.py --regrades 3 2>&1 | tee "$OUT/bench.txt"
+    --problem bench/fidelity/problems/relu_short.py --regrades "${REGRADES:-3}" --cache "${OVERHEAD_CACHE:-.gpu/overhead-cache}" \
+    2>&1 | tee "$OUT/bench.txt"
 }
 
 overhead_server() {  # the same grades, every process forked by `kb serve`
   python3 bench/grade_overhead.py --device cuda --solution bench/fidelity/relu_current_stream.py \
-    --problem bench/fidelity/problems/relu_short.py --regrades 3 --server 2>&1 | tee "$OUT/bench-server.txt"
+    --problem bench/fidelity/problems/relu_short.py --regrades "${REGRADES:-3}" --cache "${OVERHEAD_CACHE:-.gpu/overhead-cache}" \
+    --server 2>&1 | tee "$OUT/bench-server.txt"
+}
+
+span() {  # what CUPTI sees inside the timed call: lead, kernels, tail; the profiler's cost
+  python3 bench/fidelity/span.py --out "$OUT/span" 2>&1 | tee "$OUT/span.txt"
 }
 
 sweep() {  # $SWEEP_GPUS: grading workers on the first N GPUs (0: all); $SWEEP_RUNS: cold, warm or both

@@ -1,4 +1,4 @@
-"""Wall time of a cold grade and of cached re-grades, and the grader's own overhead.
+"""Wall time of a first grade (cold, with a fresh build cache) and of cached re-grades, and the grader's overhead.
 
 overhead = wall time of `kb grade` - compiling - timed work (reference + solution timing loops)
 
@@ -48,18 +48,20 @@ def main() -> None:
     parser.add_argument("--solution", type=Path, default=ROOT / "solutions" / "level1" / "19_ReLU.py")
     parser.add_argument("--problem", type=Path, default=ROOT / "problems" / "level1" / "19_ReLU.py")
     parser.add_argument("--regrades", type=int, default=3)
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="build cache to use and keep (default: a fresh one, so the first grade compiles)")
     parser.add_argument("--server", action="store_true",
                         help="start `kb serve` first (its start is reported, not counted) and grade through it")
     args = parser.parse_args()
     args.solution, args.problem = args.solution.resolve(), args.problem.resolve()
 
     with tempfile.TemporaryDirectory(prefix="kb-bench-") as work, contextlib.ExitStack() as stack:
-        cache, server = Path(work) / "cache", None
+        cache, server = (args.cache.resolve() if args.cache else Path(work) / "cache"), None
         if args.server:
             started = time.monotonic()
             server = stack.enter_context(forkserver.running(Path(work) / "server.sock")).socket
             print(f"kb serve ready after {time.monotonic() - started:.2f} s")
-        rows = [("cold", grade_once(args.solution, args.problem, args.device, cache, server))]
+        rows = [("first", grade_once(args.solution, args.problem, args.device, cache, server))]
         rows += [(f"cached {i + 1}", grade_once(args.solution, args.problem, args.device, cache, server))
                  for i in range(args.regrades)]
     print(f"solution {args.solution.relative_to(ROOT)} on {rows[0][1]['device']}"
