@@ -159,6 +159,10 @@ def render(v: Verdict) -> str:
             loops = (f", loops {' / '.join(_loop_text(loop) for loop in t.loops)} ms" if len(t.loops) > 1 else "")
             lines.append(f"  {label:<9} {t.median_ms:.4g} ms  [{t.ci_low_ms:.4g}, {t.ci_high_ms:.4g}]  "
                          f"({t.calls} calls, {t.clock}{loops})")
+            if t.event_median_ms is not None:
+                lines.append(f"  {'':<9} {t.event_median_ms:.4g} ms by CUDA events (host lead and tail included)")
+            if t.clock_note:
+                lines.append(f"  {'':<9} event clock, not the device's record: {t.clock_note}")
             if t.disturbed:
                 lines.append(f"  {'':<9} DISTURBED: every loop ran while the machine was slow (empty call "
                              f"{t.empty_call_ms * 1e3:.3g} µs); grade again for a speedup to rely on")

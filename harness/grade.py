@@ -274,17 +274,18 @@ class _Grading:
                                              checks=checks, profile=dataclasses.asdict(self.config.timing)),
                                  self.timeouts.timing, f"timing the {whose}", whose)
         report = answer.get("timing")
-        _timing_of([report], whose)
+        _believable(whose, stats.timing_of, [report])
+        _believable(whose, stats.span_refusal, [report], [])
         return report
 
     def time_until_quiet(self, child: Child, whose: str) -> None:
         """A timing loop of `child`, run again while it was disturbed against the grade's quietest loop so far
         (harness.stats.disturbed), `retimes` times at most: a loop run in one of the machine's slow episodes
-        measures the episode as much as the model."""
+        measures the episode as much as the model, where the host's pace can move it (stats.paced_by_host)."""
         loops, retimes = self.loops[whose], 0
         loops.append(self.time(child, whose, attempt=len(loops)))
-        while retimes < self.config.timing.retimes and stats.disturbed(loops[-1].get("empty_call_ms"),
-                                                                       self._quietest()):
+        while (retimes < self.config.timing.retimes and stats.paced_by_host(loops[-1])
+               and stats.disturbed(loops[-1].get("empty_call_ms"), self._quietest())):
             time.sleep(self.config.timing.retime_after_seconds)
             loops.append(self.time(child, whose, attempt=len(loops)))
             retimes += 1
@@ -296,9 +297,14 @@ class _Grading:
         """Both models' Timings from their loops so far, each loop judged against the grade's quietest loop of
         either model (harness.stats.timing_of). A later, quieter loop only ever leaves out more of the solution's
         loops, never others, so the ones that count were spot-checked."""
-        self.verdict.ref_timing = _timing_of(self.loops["reference"], "reference", self._quietest())
+        refusal = stats.span_refusal(self.loops["reference"], self.loops["solution"])  # each checked in time()
+        on_gpu = self.loops["reference"][0].get("clock") == "cuda-events"
+        note = refusal if on_gpu else ""  # the host clock has no spans to refuse
+        self.verdict.ref_timing = _timing_of(self.loops["reference"], "reference", self._quietest(), not refusal)
+        self.verdict.ref_timing.clock_note = note
         if self.loops["solution"]:
-            self.verdict.sol_timing = _timing_of(self.loops["solution"], "solution", self._quietest())
+            self.verdict.sol_timing = _timing_of(self.loops["solution"], "solution", self._quietest(), not refusal)
+            self.verdict.sol_timing.clock_note = note
 
     def time_reference_again(self, solution: Child, reference: Child) -> None:
         """The reference's second loop, after the solution's, pooled with its first: a card that drifts between
@@ -463,10 +469,15 @@ def _syntax(exc: SyntaxError) -> str:
     return f"{Path(exc.filename or '?').name}:{exc.lineno}: SyntaxError: {exc.msg}"
 
 
-def _timing_of(loops: list[Any], whose: str, quietest_ms: float | None = None) -> Timing:
+def _timing_of(loops: list[Any], whose: str, quietest_ms: float | None = None, spans: bool = False) -> Timing:
     """The statistics of `whose` timing loops, computed here from their raw samples (harness.stats.timing_of)."""
+    return _believable(whose, stats.timing_of, loops, quietest_ms, spans)
+
+
+def _believable(whose: str, check: Any, *args: Any) -> Any:
+    """`check(*args)` on `whose` raw timing reports; an impossible report ends the grade, naming the process."""
     try:
-        return stats.timing_of(loops, quietest_ms)
+        return check(*args)
     except stats.BadSamples as bad:
         status = Status.ERROR if whose == "reference" else Status.CRASHED
         raise Stop(status, f"the {whose} process reported an impossible timing: {bad}"[:300]) from None

@@ -303,6 +303,32 @@ class ThreadWatch:
                             "running; all work must be done when forward returns")
 
 
+class _PointerAttributes(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("device", ctypes.c_int), ("devicePointer", ctypes.c_void_p),
+                ("hostPointer", ctypes.c_void_p), ("reserved", ctypes.c_long * 32)]  # room for newer runtimes' fields
+
+
+_DEVICE_MEMORY = 2  # cudaMemoryTypeDevice; host-mapped (1) and managed (3) memory the CPU can write directly
+
+
+def check_device_memory(outputs: list[Any]) -> None:
+    """CUDA outputs must live in device memory. The device clock (timing.DeviceSpans) counts what the device
+    ran; an output in host-mapped or managed memory could be written by the CPU after the last kernel, with
+    no device work to count."""
+    cudart = timing.cudart()
+    for i, out in enumerate(_tensors(outputs)):
+        if cudart is None or not out.is_cuda or out.untyped_storage().nbytes() == 0:
+            continue
+        attributes = _PointerAttributes()
+        if cudart.cudaPointerGetAttributes(ctypes.byref(attributes), ctypes.c_void_p(out.data_ptr())) != 0:
+            cudart.cudaGetLastError()
+            continue
+        if attributes.type != _DEVICE_MEMORY:
+            kind = {1: "host-mapped", 3: "managed"}.get(attributes.type, f"type {attributes.type}")
+            raise Violation(f"output {i} lives in {kind} memory, not device memory; outputs must be computed "
+                            "on the device into device memory (torch's allocator or cudaMalloc)")
+
+
 class CallChecker:
     """Checks each forward call: plain tensors out, not the previous call's memory, inputs untouched,
     own code run, no Python thread left working.
@@ -344,6 +370,7 @@ class CallChecker:
         for j, (tensor, original) in enumerate(zip(_tensors(inputs), originals)):
             if not _unchanged(tensor, original):
                 raise Violation(f"forward modified input {j} in place; inputs must be left as they were given")
+        check_device_memory(outputs)
         leftover = [t for t in _current_threads() if t not in threads and t.is_alive()]
         if leftover:
             raise Violation(f"forward left a thread running ({leftover[0].name}); all work must be done when "

@@ -8,6 +8,10 @@ from .verdict import Timing, TimingLoop
 
 DISTURBED_RATIO = 1.3      # a loop whose empty call is this much slower than the quietest loop's is disturbed,
 DISTURBED_SLACK_MS = 0.001  # and by more than this (the CPU's 5-7 µs empty call, cache misses after the flush)
+SPAN_CLOCK = "cupti-span"
+HOST_PACED_SHARE = 0.05     # a span this idle (gaps between its activities) moves with the host's pace
+LEAD_TAIL_LIMIT_MS = 0.1    # event time beyond the device span, per call, past which CUPTI's record is not trusted
+LEAD_TAIL_EMPTIES = 3       # (plus this many empty calls): honest calls spent 0.03-0.12 ms on an H200 (2026-12-01)
 
 
 class BadSamples(ValueError):
@@ -36,25 +40,76 @@ def disturbed(empty_call_ms: float | None, quietest_ms: float | None) -> bool:
     return empty_call_ms > quietest_ms * DISTURBED_RATIO + DISTURBED_SLACK_MS
 
 
+def paced_by_host(report: dict[str, Any]) -> bool:
+    """Can the host's pace move this loop's time? Always on the event clock, which counts the host's lead and
+    tail. On the span clock only where the device sat idle for part of each call, waiting for the host's next
+    launch: a call that is one kernel, or kernels back to back, takes the device's time whatever the host does."""
+    spans, idle = report.get("spans"), report.get("span_idle")
+    if not spans or not idle:
+        return True
+    return median_ci([float(x) for x in idle])[0] >= HOST_PACED_SHARE * median_ci([float(x) for x in spans])[0]
+
+
 def quietest(reports: list[dict[str, Any]]) -> float | None:
     """The lowest empty-call time among timing loops' raw reports, None where none was measured."""
     empties = [float(r["empty_call_ms"]) for r in reports if r.get("empty_call_ms") is not None]
     return min(empties) if empties else None
 
 
-def timing_of(rounds: list[dict[str, Any]], quietest_ms: float | None = None) -> Timing:
+def _positive(values: Any, what: str) -> list[float]:
+    numbers = [float(x) for x in values]
+    if not numbers or not all(0 < x < math.inf for x in numbers):
+        raise BadSamples(f"{what} must be positive and finite, got {values!r}"[:200])
+    return numbers
+
+
+def span_refusal(reference: list[dict[str, Any]], solution: list[dict[str, Any]]) -> str:
+    """Why these loops cannot be timed by their device spans ('' where they can). Spans time a grade only where
+    every loop of both models has them, so both models are always timed by the same clock.
+
+    A span lies inside its call's event bracket, so it cannot outlast the event time. The event time beyond
+    it is the timer's own lead and tail, which move with the host's pace as its empty calls do; far more than
+    that is device work CUPTI did not record (its recording switched off from native code), and the event
+    clock times the grade instead. (Comparing one model's lead and tail with the other's does not work: the
+    machine's slow episodes hit one process and not the other, doubling its lead and tail.)"""
+    for report in reference + solution:
+        if report.get("clock") != "cuda-events":
+            return "the host clock has no device spans"
+        if report.get("spans") is None:
+            return str(report.get("spans_note") or "no device spans recorded")
+        try:
+            spans, events = _positive(report["spans"], "device spans"), _positive(report["samples"], "samples")
+            idle = [float(x) for x in report.get("span_idle") or [0.0] * len(spans)]
+            empty = float(report.get("empty_call_ms") or 0.0)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BadSamples(f"malformed timing report: {exc}"[:200]) from None
+        if len(spans) != len(events) or len(idle) != len(spans):
+            raise BadSamples(f"{len(spans)} device spans, {len(idle)} idle times for {len(events)} timed calls")
+        if not all(0 <= gap <= span for gap, span in zip(idle, spans)):
+            raise BadSamples("a span's idle time must lie between 0 and the span")
+        if any(span > 1.05 * event + 0.005 for span, event in zip(spans, events)):
+            return "a device span outlasted its call's event time"
+        lead_tail = median_ci([event - span for span, event in zip(spans, events)])[0]
+        limit = LEAD_TAIL_LIMIT_MS + LEAD_TAIL_EMPTIES * empty
+        if lead_tail > limit:
+            return (f"the event clock saw {lead_tail:.3g} ms per call more than the device's record (limit "
+                    f"{limit:.3g} ms): device work that CUPTI did not record")
+    return ""
+
+
+def timing_of(rounds: list[dict[str, Any]], quietest_ms: float | None = None, spans: bool = False) -> Timing:
     """One Timing from the raw reports of one or more timing loops of the same model.
 
-    Each report: {"samples": [ms, ...], "seconds": wall, "clock": name, "empty_call_ms": ms}. The samples of
-    the loops not disturbed against `quietest_ms` (default: these loops' own quietest) are pooled; where every
-    loop was disturbed, the quietest one alone is kept and the Timing says `disturbed`.
+    Each report: {"samples": [ms, ...], "seconds": wall, "clock": name, "empty_call_ms": ms}, on a GPU also
+    "spans": [ms, ...] (or None) and "spans_note". With `spans` (see span_refusal) the device spans are the
+    samples, and the event times' median is kept beside them. The samples of the loops not disturbed against
+    `quietest_ms` (default: these loops' own quietest) are pooled; where every loop was disturbed, the
+    quietest one alone is kept and the Timing says `disturbed`.
     """
     loops: list[TimingLoop] = []
     try:
         for report in rounds:
-            samples = [float(x) for x in report["samples"]]
-            if not samples or not all(0 < x < math.inf for x in samples):
-                raise BadSamples(f"samples must be positive and finite, got {report['samples']!r}"[:200])
+            samples = _positive(report["spans"] if spans else report["samples"], "samples")
             empty = report.get("empty_call_ms")
             if empty is not None and not 0 < float(empty) < math.inf:
                 raise BadSamples(f"the empty call must take a positive, finite time, got {empty!r}"[:200])
@@ -67,16 +122,18 @@ def timing_of(rounds: list[dict[str, Any]], quietest_ms: float | None = None) ->
     if len(clocks) != 1:
         raise BadSamples(f"timing loops disagree on their clock: {sorted(clocks)}")
     baseline = quietest_ms if quietest_ms is not None else quietest(rounds)
-    for loop in loops:
-        loop.kept = not disturbed(loop.empty_call_ms, baseline)
+    for report, loop in zip(rounds, loops):
+        loop.kept = not ((not spans or paced_by_host(report)) and disturbed(loop.empty_call_ms, baseline))
     if not any(loop.kept for loop in loops):
         min(loops, key=lambda loop: loop.empty_call_ms or math.inf).kept = True
         was_disturbed = True
     else:
         was_disturbed = False
-    pooled = [float(x) for report, loop in zip(rounds, loops) if loop.kept for x in report["samples"]]
-    median, lo, hi = median_ci(pooled)
+    kept = [report for report, loop in zip(rounds, loops) if loop.kept]
+    median, lo, hi = median_ci([float(x) for report in kept for x in report["spans" if spans else "samples"]])
     kept_empties = [loop.empty_call_ms for loop in loops if loop.kept and loop.empty_call_ms is not None]
-    return Timing(median_ms=median, ci_low_ms=lo, ci_high_ms=hi, calls=len(pooled), seconds=round(seconds, 3),
-                  clock=clocks.pop(), loops=loops, empty_call_ms=min(kept_empties) if kept_empties else None,
-                  disturbed=was_disturbed)
+    return Timing(median_ms=median, ci_low_ms=lo, ci_high_ms=hi, calls=sum(loop.calls for loop in loops if loop.kept),
+                  seconds=round(seconds, 3), clock=SPAN_CLOCK if spans else clocks.pop(), loops=loops,
+                  empty_call_ms=min(kept_empties) if kept_empties else None, disturbed=was_disturbed,
+                  event_median_ms=median_ci([float(x) for report in kept for x in report["samples"]])[0]
+                  if spans else None)

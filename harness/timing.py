@@ -5,19 +5,30 @@ persisting-L2 carve-out, flush the last-level cache by reading a buffer twice
 its size (reading leaves clean lines: no write-back of the flush's own data
 lands in the timed call), mark the start on an idle device, call, wait for
 the *whole device* (work on other streams counts), mark the end.
+
+On a GPU each call is timed by two clocks. CUDA events give the host-inclusive
+time from the start mark to the end mark. CUPTI, through torch's Kineto
+profiler (CUDA activities only), gives the device's own record: the span from
+the first to the last thing the device ran for the call, on any stream, found
+between a marker kernel launched before the start mark and one launched after
+the end mark (`DeviceSpans`). The span leaves out the timer's own lead (the host
+reaching the first launch) and tail (noticing the end), tens of µs that are
+not the kernel's; the parent decides which clock a grade uses (harness.stats).
+
 Calls repeat until the median's 95% interval is narrow enough (and at least
 `min_seconds` have been timed) or the time budget is spent. Empty calls timed
 the same way, between them, tell how fast the host ran meanwhile. A few calls,
-chosen by the parent, are not timed but checked: their outputs are copied the
-moment the device is idle and handed to `on_checked` (work finished later,
-by a thread, comes too late for them).
+chosen by the parent, are not timed but checked: they run exactly as timed
+calls do, and their outputs are handed to `on_checked` the moment the device
+is idle (work finished later, by a thread, comes too late for them).
 
 The loop reports raw samples; the parent computes the statistics
 (harness.stats), pooling several loops of one model where it ran more.
 
 The clock functions are bound when this module is imported, which the worker
-does before any solution code runs, so rebinding torch.cuda.synchronize or
-time.perf_counter_ns later does not reach the timer.
+does before any solution code runs, so rebinding torch.cuda.synchronize,
+time.perf_counter_ns or the profiler's Python wrappers later does not reach the
+timer.
 """
 from __future__ import annotations
 
@@ -38,6 +49,18 @@ _EventBase = getattr(torch._C, "_CudaEventBase", None)
 _event_record = getattr(_EventBase, "record", None)
 _event_elapsed = getattr(_EventBase, "elapsed_time", None)
 _event_synchronize = getattr(_EventBase, "synchronize", None)
+_cuda_sleep = getattr(torch._C, "_cuda_sleep", None)  # the marker kernel: torch.cuda._sleep's spin_kernel
+_MARKER_KERNEL = "spin_kernel"
+_autograd, _profiler = torch._C._autograd, torch._C._profiler
+_prepare_profiler, _enable_profiler, _disable_profiler = (
+    _autograd._prepare_profiler, _autograd._enable_profiler, _autograd._disable_profiler)
+_ProfilerConfig, _ExperimentalConfig, _KINETO = (
+    _profiler.ProfilerConfig, _profiler._ExperimentalConfig, _profiler.ProfilerState.KINETO)
+_CUDA_ACTIVITY, _DEVICE_CUDA = _profiler.ProfilerActivity.CUDA, _autograd.DeviceType.CUDA
+_result_events = _autograd._ProfilerResult.events
+_event_name, _event_start_ns, _event_end_ns, _event_device_type = (
+    _autograd._KinetoEvent.name, _autograd._KinetoEvent.start_ns, _autograd._KinetoEvent.end_ns,
+    _autograd._KinetoEvent.device_type)
 _CUDA_LIMIT_PERSISTING_L2 = 0x06  # cudaLimitPersistingL2CacheSize
 _EMPTY_CALLS = 5   # empty calls timed after the warm-up, and one after every _EMPTY_EVERY timed calls: their
 _EMPTY_EVERY = 4   # median is the timer's own cost while the loop ran (reported; harness.stats reads it)
@@ -54,6 +77,11 @@ def _load_cudart() -> Any:
 
 
 _cudart = _load_cudart() if torch.version.cuda else None
+
+
+def cudart() -> Any:
+    """The CUDA runtime torch loaded, through ctypes, or None."""
+    return _cudart
 
 
 def persisting_l2_limit() -> int | None:
@@ -89,39 +117,105 @@ def _cache_bytes(device: torch.device) -> int:
         return 32 << 20
 
 
-def _timed_call_cuda(fn: Callable[[], object], flush: Callable[[], object]) -> float:
+class DeviceSpans:
+    """CUPTI's record of each marked call: the device time from its first activity's start to its last one's end.
+
+    `mark()` launches a marker kernel (torch.cuda._sleep's spin_kernel, a few cycles) on an idle device before
+    a call's start mark and again after its end mark; whatever CUPTI saw start between two markers, kernels,
+    copies and memsets on every stream, belongs to that call. Any failure leaves `note` saying why and
+    `finish()` returns None: the grade then uses the event clock."""
+
+    def __init__(self) -> None:
+        self.note, self.marked, self.active = "", 0, False
+        try:
+            config = _ProfilerConfig(_KINETO, False, False, False, False, False, _ExperimentalConfig())
+            _prepare_profiler(config, {_CUDA_ACTIVITY})
+            _enable_profiler(config, {_CUDA_ACTIVITY})
+            self.active = True
+        except Exception as exc:  # no CUPTI, a profiler already running: the event clock still times
+            self.note = f"CUPTI unavailable ({type(exc).__name__}: {exc})"[:200]
+
+    def mark(self) -> None:
+        if self.active:
+            _cuda_sleep(1)
+            self.marked += 1
+
+    def finish(self) -> list[tuple[float, float]] | None:
+        """Stop recording; each marked call's span and the device's idle time inside it (gaps between its
+        activities: the host's pace), both in ms, in order; or None (see `note`)."""
+        if not self.active:
+            return None
+        self.active = False
+        try:
+            _cuda_synchronize()
+            events = _result_events(_disable_profiler())
+        except Exception as exc:
+            self.note = f"CUPTI's record could not be read ({type(exc).__name__}: {exc})"[:200]
+            return None
+        device = sorted((_event_start_ns(e), _event_end_ns(e), _MARKER_KERNEL in _event_name(e))
+                        for e in events if _event_device_type(e) == _DEVICE_CUDA)
+        markers = [i for i, (_, _, marker) in enumerate(device) if marker]
+        if len(markers) != self.marked:
+            self.note = (f"CUPTI recorded {len(markers)} marker kernels of the timer's {self.marked} (dropped "
+                         "records, or the timed code runs spin kernels of its own)")
+            return None
+        spans = []
+        for first, last in zip(markers[::2], markers[1::2]):
+            inside = device[first + 1:last]
+            if not inside:
+                self.note = f"call {len(spans) + 1} of the loop ran no work on the device"
+                return None
+            spans.append((_span_ns(inside) / 1e6, _idle_ns(inside) / 1e6))
+        return spans
+
+
+def _span_ns(activities: list[tuple[int, int, bool]]) -> int:
+    return max(end for _, end, _ in activities) - min(start for start, _, _ in activities)
+
+
+def _idle_ns(activities: list[tuple[int, int, bool]]) -> int:
+    """Time inside the span when nothing ran (activities sorted by start)."""
+    idle, reach = 0, activities[0][1]
+    for start, end, _ in activities[1:]:
+        idle += max(0, start - reach)
+        reach = max(reach, end)
+    return idle
+
+
+def _call_cuda(fn: Callable[[], Any], flush: Callable[[], object], spans: DeviceSpans) -> tuple[float, Any]:
+    """One call as the timer makes it, timed or checked alike (a solution cannot tell which): its event time
+    in ms and its result."""
     start = torch.cuda.Event(enable_timing=True)
     end = torch.cuda.Event(enable_timing=True)
     reset_persisting_l2()
     flush()
     _cuda_synchronize()  # the device is idle at the start mark: no work of fn's can overlap the flush
+    spans.mark()
     stream = _current_stream()
     _event_record(start, stream)
-    fn()
+    result = fn()
     _cuda_synchronize()  # device-wide: work on any stream finishes before the end mark
     _event_record(end, stream)
+    spans.mark()
     _event_synchronize(end)
-    return _event_elapsed(start, end)
+    return _event_elapsed(start, end), result
 
 
-def _timed_call_host(fn: Callable[[], object], flush: Callable[[], object]) -> float:
+def _call_host(fn: Callable[[], Any], flush: Callable[[], object], spans: DeviceSpans) -> tuple[float, Any]:
     flush()
     t0 = _perf_counter_ns()
-    fn()
-    return (_perf_counter_ns() - t0) / 1e6
-
-
-def _checked_call(fn: Callable[[], Any], flush: Callable[[], object], on_gpu: bool) -> list[torch.Tensor]:
-    """Run like a timed call, but copy the outputs as soon as the device is idle instead of timing."""
-    if on_gpu:
-        reset_persisting_l2()
-    flush()
     result = fn()
-    if on_gpu:
-        _cuda_synchronize()
-    items = list(result) if isinstance(result, (tuple, list)) else [result]
-    copies = [t.detach().clone() if isinstance(t, torch.Tensor) else t for t in items]  # at device speed
-    return [t.to("cpu") if isinstance(t, torch.Tensor) else t for t in copies]
+    return (_perf_counter_ns() - t0) / 1e6, result
+
+
+class _NoSpans(DeviceSpans):
+    """Calls that are not marked: empty calls, and every call on the host clock."""
+
+    def __init__(self) -> None:
+        self.note, self.marked, self.active = "", 0, False
+
+
+UNMARKED = _NoSpans()
 
 
 def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile = TimingProfile(), *,
@@ -129,13 +223,13 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
             on_checked: Callable[[int, list[Any]], object] = lambda index, outputs: None) -> dict[str, Any]:
     """Warm up, then time calls of `fn` until the median is known well enough; the raw report (stats.timing_of).
 
-    `before_call(i)` runs untimed before call i (warm-up calls count down from -1); the timed calls
-    whose index is in `checked` are run untimed and their outputs go to `on_checked(i, outputs)`.
+    `before_call(i)` runs untimed before call i (warm-up calls count down from -1); the calls whose index is
+    in `checked` run like the others but are not timed: their outputs go to `on_checked(i, outputs)`.
     """
     flush_buffer = torch.zeros(2 * _cache_bytes(device) // 4, dtype=torch.float32, device=device)
     flush = flush_buffer.sum  # a float sum reads at full speed on both devices (an int32 sum does not on CPUs)
     on_gpu = device.type == "cuda"
-    timed_call = _timed_call_cuda if on_gpu else _timed_call_host
+    call = _call_cuda if on_gpu else _call_host
 
     began = _monotonic()
     warm_until = began + profile.warmup_seconds
@@ -146,26 +240,41 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
         fn()
         if on_gpu:  # the warm-up's time is the card's: the host must not queue seconds of calls ahead of it
             _cuda_synchronize()
-    empties = [timed_call(_nothing, flush) for _ in range(_EMPTY_CALLS)]
+    spans = DeviceSpans() if on_gpu else UNMARKED
+    empties = [call(_nothing, flush, UNMARKED)[0] for _ in range(_EMPTY_CALLS)]
 
     samples: list[float] = []
+    timed: list[bool] = []  # per marked call: timed (True) or checked
     timed_from = _monotonic()
     index = 0
-    while len(samples) < profile.max_calls:
-        before_call(index)
-        if index in checked:
-            on_checked(index, _checked_call(fn, flush, on_gpu))
-        else:
-            samples.append(timed_call(fn, flush))
-            if len(samples) % _EMPTY_EVERY == 0:
-                empties.append(timed_call(_nothing, flush))
-        index += 1
-        elapsed = _monotonic() - timed_from
-        if len(samples) >= profile.min_calls and index > max(checked, default=-1) and elapsed >= profile.min_seconds:
-            median, lo, hi = median_ci(samples)
-            if median > 0 and (hi - lo) / median <= profile.target_rel_width:
-                break
-            if elapsed > profile.max_seconds:
-                break
-    return {"samples": samples, "seconds": round(_monotonic() - began, 3), "empty_call_ms": median_ci(empties)[0],
-            "clock": "cuda-events" if on_gpu else "host"}
+    try:
+        while len(samples) < profile.max_calls:
+            before_call(index)
+            elapsed_ms, result = call(fn, flush, spans)
+            timed.append(index not in checked)
+            if index in checked:
+                on_checked(index, list(result) if isinstance(result, (tuple, list)) else [result])
+            else:
+                samples.append(elapsed_ms)
+                if len(samples) % _EMPTY_EVERY == 0:
+                    empties.append(call(_nothing, flush, UNMARKED)[0])
+            del result
+            index += 1
+            elapsed = _monotonic() - timed_from
+            enough = len(samples) >= profile.min_calls and elapsed >= profile.min_seconds
+            if enough and index > max(checked, default=-1):
+                median, lo, hi = median_ci(samples)
+                if median > 0 and (hi - lo) / median <= profile.target_rel_width:
+                    break
+                if elapsed > profile.max_seconds:
+                    break
+    finally:
+        device_spans = spans.finish()  # also when a call raised: the profiler must not stay on
+    report = {"samples": samples, "seconds": round(_monotonic() - began, 3), "empty_call_ms": median_ci(empties)[0],
+              "clock": "cuda-events" if on_gpu else "host"}
+    if on_gpu:
+        kept = None if device_spans is None else [span for span, t in zip(device_spans, timed) if t]
+        report["spans"] = None if kept is None else [span for span, _ in kept]
+        report["span_idle"] = None if kept is None else [idle for _, idle in kept]
+        report["spans_note"] = spans.note
+    return report

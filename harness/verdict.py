@@ -106,10 +106,12 @@ class Timing:
     ci_high_ms: float
     calls: int
     seconds: float          # wall time spent timing, warm-up and left-out loops included
-    clock: str              # "cuda-events" or "host"
+    clock: str              # "cupti-span" (the device's own record), "cuda-events" or "host" (harness.timing)
     loops: list[TimingLoop] = field(default_factory=list)  # every loop run, kept (pooled above) or not
     empty_call_ms: float | None = None  # the kept loops' quietest empty call: the timer's own cost, not subtracted
     disturbed: bool = False  # even the kept loops ran while the timer was slow (harness.stats): grade again
+    event_median_ms: float | None = None  # with the span clock: the same calls by CUDA events, host lead and tail in
+    clock_note: str = ""     # on a GPU, why the grade fell back to the event clock
 
 
 @dataclass

@@ -13,7 +13,7 @@ from conftest import ROOT
 
 from harness import tolerance
 from harness.compare import measure_error
-from harness.stats import BadSamples, disturbed, median_ci, timing_of
+from harness.stats import BadSamples, disturbed, median_ci, paced_by_host, span_refusal, timing_of
 
 
 def test_relative_error_of_a_known_perturbation():
@@ -91,6 +91,42 @@ def test_timing_pools_the_loops_of_one_model_and_refuses_impossible_samples():
             timing_of([dict(first, empty_call_ms=bad_empty)])
     with pytest.raises(BadSamples):
         timing_of([first, dict(second, clock="cuda-events")])
+
+
+def test_device_spans_time_the_calls_where_they_agree_with_the_event_clock():
+    ref = {"samples": [0.300, 0.310, 0.305], "spans": [0.266, 0.266, 0.2661], "seconds": 0.5,
+           "clock": "cuda-events", "empty_call_ms": 0.010, "spans_note": ""}
+    sol = dict(ref, samples=[0.150, 0.160, 0.155], spans=[0.120, 0.121, 0.120])
+    assert span_refusal([ref], [sol]) == ""
+    timing = timing_of([ref], spans=True)
+    assert timing.clock == "cupti-span" and timing.median_ms == 0.266 and timing.event_median_ms == 0.305
+    assert timing_of([ref]).clock == "cuda-events" and timing_of([ref]).event_median_ms is None
+    # Where CUPTI gave nothing, or much less than the event clock saw, the event clock times the grade.
+    assert "CUPTI unavailable" in span_refusal([ref], [dict(sol, spans=None, spans_note="CUPTI unavailable (x)")])
+    hidden = dict(sol, samples=[0.300, 0.300, 0.300], spans=[0.002, 0.002, 0.002])  # a kernel CUPTI never saw
+    assert "did not record" in span_refusal([ref], [hidden]) and "did not record" in span_refusal([hidden], [])
+    slow_host = dict(sol, samples=[0.250, 0.250, 0.250], empty_call_ms=0.030)  # 0.13 ms of lead and tail
+    assert span_refusal([ref], [slow_host]) == ""  # within 0.1 ms + 3 empty calls
+    assert "outlasted" in span_refusal([ref], [dict(sol, spans=[0.4, 0.12, 0.12])])
+    assert span_refusal([dict(ref, clock="host")], []) != ""
+    for bad in ([0.266, 0.266], [0.0, 0.266, 0.266], "x"):
+        with pytest.raises(BadSamples):
+            span_refusal([dict(ref, spans=bad)], [])
+    with pytest.raises(BadSamples):
+        span_refusal([dict(ref, span_idle=[0.3, 0.0, 0.0])], [])
+
+
+def test_a_slow_host_leaves_out_only_loops_whose_time_it_can_move():
+    quiet = {"samples": [0.30, 0.30], "spans": [0.266, 0.266], "span_idle": [0.0, 0.0], "seconds": 0.1,
+             "clock": "cuda-events", "empty_call_ms": 0.008}
+    slow_host = dict(quiet, samples=[0.33, 0.33], empty_call_ms=0.020)  # one kernel: the host cannot pace it
+    assert not paced_by_host(slow_host) and paced_by_host(dict(slow_host, span_idle=[0.05, 0.05]))
+    assert paced_by_host(dict(slow_host, spans=None))
+    by_spans = timing_of([quiet, slow_host], spans=True)
+    assert [loop.kept for loop in by_spans.loops] == [True, True] and by_spans.calls == 4
+    gappy = dict(slow_host, span_idle=[0.05, 0.05])  # kernels waiting for the host's next launch
+    assert [loop.kept for loop in timing_of([quiet, gappy], spans=True).loops] == [True, False]
+    assert [loop.kept for loop in timing_of([quiet, slow_host]).loops] == [True, False]  # event clock
 
 
 def test_loops_run_while_the_timer_itself_was_slow_are_left_out():

@@ -65,7 +65,9 @@ def grade_once(solution: Path, problem: Path, timing: str) -> dict:
             "timing_loops_s": round(sum(t.get("seconds", 0) for t in timings), 2),
             "calls": [t.get("calls") for t in timings], "ref_loops": timings[0].get("loops"),
             "sol_loops": timings[1].get("loops"), "disturbed": any(t.get("disturbed") for t in timings),
-            "empty_call_ms": timings[1].get("empty_call_ms"), "stages": verdict.get("stages")}
+            "empty_call_ms": timings[1].get("empty_call_ms"), "stages": verdict.get("stages"),
+            "clock": timings[1].get("clock"), "clock_note": timings[1].get("clock_note"),
+            "ref_event_ms": timings[0].get("event_median_ms"), "sol_event_ms": timings[1].get("event_median_ms")}
 
 
 def spread(values: list[float]) -> float | None:
@@ -90,6 +92,11 @@ def summarize(runs: list[dict]) -> dict:
             "ref_ms_spread": spread([r["ref_ms"] for r in ok]),
             "empty_call_ms_median": statistics.median(r["empty_call_ms"] for r in ok) if ok else None,
             "speedup_median": statistics.median(r["speedup"] for r in ok) if ok else None,
+            "clocks": sorted({str(r.get("clock")) for r in ok}),
+            "sol_event_ms_median": statistics.median(r["sol_event_ms"] for r in ok if r.get("sol_event_ms"))
+            if any(r.get("sol_event_ms") for r in ok) else None,
+            "event_speedup_spread": spread([r["ref_event_ms"] / r["sol_event_ms"] for r in ok
+                                            if r.get("ref_event_ms") and r.get("sol_event_ms")]),
             "speedup_spread": spread([r["speedup"] for r in ok]),
             "speedup_mean_deviation": mean_deviation([r["speedup"] for r in ok]),
             "retimed": sum(len(r["ref_loops"] or []) > 2 or len(r["sol_loops"] or []) > 1 for r in ok),
@@ -127,7 +134,10 @@ model = load_module(Path({str(solution)!r}), "sol").ModelNew().cuda()
 torch.manual_seed(0)
 x = problem.get_inputs()[0].cuda()
 device = torch.device("cuda")
-eager = stats.timing_of([timing.measure(lambda: model(x), device)])
+def both(report):
+    spans = not stats.span_refusal([report], [])
+    return stats.timing_of([report]).median_ms, stats.timing_of([report], spans=True).median_ms if spans else None
+eager = timing.measure(lambda: model(x), device)
 stream = torch.cuda.Stream()
 with torch.cuda.stream(stream):
     model(x)
@@ -135,8 +145,10 @@ torch.cuda.synchronize()
 graph = torch.cuda.CUDAGraph()
 with torch.cuda.graph(graph):
     model(x)
-graphed = stats.timing_of([timing.measure(graph.replay, device)])
-print(json.dumps({{"eager_ms": eager.median_ms, "graph_ms": graphed.median_ms, "empty_call_ms": eager.empty_call_ms}}))
+graphed = timing.measure(graph.replay, device)
+(eager_ms, eager_span_ms), (graph_ms, graph_span_ms) = both(eager), both(graphed)
+print(json.dumps({{"eager_ms": eager_ms, "graph_ms": graph_ms, "eager_span_ms": eager_span_ms,
+                   "graph_span_ms": graph_span_ms, "empty_call_ms": eager["empty_call_ms"]}}))
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
@@ -209,16 +221,18 @@ def _ms(value: float | None) -> str:
 
 
 def render(results: dict) -> str:
-    lines = ["| case | passed | sol ms (median) | sol spread | ref spread | speedup | speedup spread | mean deviation "
-             "| empty call ms | retimed | disturbed | wall s | timing s |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| case | passed | clock | sol ms (median) | sol spread | ref spread | speedup | speedup spread | mean "
+             "deviation | sol ms by events | speedup spread by events | empty call ms | retimed | disturbed | wall s "
+             "| timing s |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in results.get("fidelity", {}).items():
         if "skipped" in r:
-            lines.append(f"| {name} | skipped: {r['skipped']} ||||||||||||")
+            lines.append(f"| {name} | skipped: {r['skipped']} |||||||||||||||")
             continue
-        lines.append(f"| {name} | {r['passed']} | {_ms(r['sol_ms_median'])} | {_pct(r['sol_ms_spread'])} | "
+        lines.append(f"| {name} | {r['passed']} | {', '.join(r.get('clocks', []))} | {_ms(r['sol_ms_median'])} | "
+                     f"{_pct(r['sol_ms_spread'])} | "
                      f"{_pct(r.get('ref_ms_spread'))} | {_ms(r['speedup_median'])} | {_pct(r['speedup_spread'])} | "
-                     f"{_pct(r.get('speedup_mean_deviation'))} | {_ms(r.get('empty_call_ms_median'))} | "
+                     f"{_pct(r.get('speedup_mean_deviation'))} | {_ms(r.get('sol_event_ms_median'))} | "
+                     f"{_pct(r.get('event_speedup_spread'))} | {_ms(r.get('empty_call_ms_median'))} | "
                      f"{r.get('retimed', '-')} | {r.get('disturbed', '-')} | {r['wall_s_median']} | "
                      f"{r['timing_loops_s_median']} |")
     fid = results.get("fidelity", {})
@@ -237,8 +251,10 @@ def render(results: dict) -> str:
                              f"{r['timing_loops_s_median']} s")
     graph = results.get("graph")
     if graph and "eager_ms" in graph:
-        lines.append(f"Launch-bound relu: eager {graph['eager_ms'] * 1e3:.2f} µs, CUDA graph "
-                     f"{graph['graph_ms'] * 1e3:.2f} µs")
+        spans = (f"; device spans: eager {_ms(graph.get('eager_span_ms'))} ms, CUDA graph "
+                 f"{_ms(graph.get('graph_span_ms'))} ms")
+        lines.append(f"Launch-bound relu, by CUDA events: eager {graph['eager_ms'] * 1e3:.2f} µs, CUDA graph "
+                     f"{graph['graph_ms'] * 1e3:.2f} µs{spans}")
     for name, r in results.get("ncu", {}).items():
         if "ncu_ms" in r:
             lines.append(f"ncu {name}: kernel {r['ncu_ms']:.4g} ms, grader {r['grader_ms']:.4g} ms, "

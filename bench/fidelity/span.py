@@ -103,12 +103,12 @@ def child(calls: int) -> dict:
                                  "activities": 0})
         med = lambda key: statistics.median(r[key] for r in rows) if rows and key in rows[0] else None  # noqa: E731
         out["cases"][name] = {
-            "plain_event_us": 1e3 * statistics.median(plain), "plain_p10_p90_us": [1e3 * q for q in
-                                                                                  statistics.quantiles(plain, n=10)[::8]],
+            "plain_event_us": 1e3 * statistics.median(plain),
+            "plain_p10_p90_us": [1e3 * q for q in statistics.quantiles(plain, n=10)[::8]],
             "profiled_event_us": 1e3 * statistics.median(events_ms), "span_us": med("span_us"),
             "lead_us": med("lead_us"), "tail_us": med("tail_us"), "window_us": med("window_us"),
             "kernel_us": med("kernel_us"), "activities": med("activities"),
-            "span_p10_p90_us": [q for q in statistics.quantiles([r["span_us"] for r in rows], n=10)[::8]] if rows else None,
+            "span_p10_p90_us": statistics.quantiles([r["span_us"] for r in rows], n=10)[::8] if rows else None,
             "markers_found": len(markers), "gpu_events": len(gpu),
             "profiler_start_s": t1 - t0, "profiled_loop_s": t2 - t1, "profiler_stop_s": t3 - t2, "read_s": t4 - t3,
             "names": sorted({r[2][:80] for r in gpu})[:8],

@@ -5,17 +5,19 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, ROOT
 from harness.verdict import Status
 
 pytestmark = pytest.mark.cuda
 HERE = Path(__file__).parent / "cuda"
+RELU_MEMORY = ROOT / "bench" / "fidelity" / "problems" / "relu_memory.py"  # 128M floats: a 0.27-0.4 ms ReLU
 
 CHEATS = [
     ("allocator_alias.py", Status.INCORRECT, "relative error"),
     ("graph_replay.py", Status.REJECTED, "shares memory with an output of the previous call"),
     ("cudnn_benchmark.py", Status.REJECTED, "torch.backends.cudnn.benchmark from False to True"),
     ("l2_persist.py", Status.REJECTED, "the persisting-L2 limit"),
+    ("host_mapped_output.py", Status.REJECTED, "host-mapped memory"),
 ]
 
 
@@ -33,6 +35,14 @@ def test_native_thread_deferral_is_caught_by_spot_checks_and_by_its_threads(grad
     unchecked = grade_file(HERE / "native_deferral.py", device="cuda", spot_checks=0)
     assert unchecked.status is Status.REJECTED, unchecked.reason
     assert "thread that was still running when forward returned" in unchecked.reason
+
+
+def test_kernels_hidden_from_cupti_send_the_grade_to_the_event_clock(grade_file):
+    verdict = grade_file(HERE / "cupti_off.py", problem=RELU_MEMORY, device="cuda", trials=1)
+    assert verdict.status is Status.PASS, verdict.reason  # its output is right; only its time was hidden
+    assert verdict.sol_timing.clock == verdict.ref_timing.clock == "cuda-events", verdict.sol_timing
+    assert verdict.sol_timing.clock_note, verdict.sol_timing  # names what CUPTI's record lacked
+    assert verdict.sol_ms >= verdict.work.floor_ms
 
 
 def test_token_kernel_shows_as_a_tiny_share_of_gpu_time(grade_file):
