@@ -122,17 +122,7 @@ def serve(path: Path, ready: Any = None) -> None:
     _private_folder(path.parent)
     if _answers(path):
         raise ServerError(f"a kb server is already listening at {path}: use it, or stop it first")
-    # torch.cuda.is_available() (cpp_extension's import calls it) registers torch's fork handler, after which
-    # no forked child can initialize CUDA; asked through NVML instead, it registers nothing.
-    os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = "1"
-    import torch  # noqa: F401  (the point of the server)
-    import torch.utils.cpp_extension  # noqa: F401  (the build role's)
-
-    from . import worker  # noqa: F401  (every module a role imports, bound before any solution code)
-
-    del os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"]
-    cuda_refusal = _fork_poisoned()
-
+    cuda_refusal = _import_roles()
     _prctl(_PR_SET_DUMPABLE, 0)
     path.unlink(missing_ok=True)  # a socket file left by a server that was killed
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -149,6 +139,26 @@ def serve(path: Path, ready: Any = None) -> None:
         _Server(listener, cuda_refusal).run()
     finally:
         path.unlink(missing_ok=True)
+
+
+def _import_roles() -> str:
+    """Import torch and every module a role imports, so they are bound before any solution code; why a forked
+    child could not use CUDA afterwards ('' where it can).
+
+    torch.cuda.is_available(), which cpp_extension's import calls, registers torch's fork handler, after which
+    no forked child can initialize CUDA; asked through NVML instead, it registers nothing."""
+    asked = os.environ.get("PYTORCH_NVML_BASED_CUDA_CHECK")
+    os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = "1"
+    import torch  # noqa: F401  (the point of the server)
+    import torch.utils.cpp_extension  # noqa: F401  (the build role's)
+
+    from . import worker  # noqa: F401
+
+    if asked is None:
+        del os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"]
+    else:
+        os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = asked
+    return _fork_poisoned()
 
 
 def _fork_poisoned() -> str:
