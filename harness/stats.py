@@ -139,3 +139,9 @@ def timing_of(rounds: list[dict[str, Any]], quietest_ms: float | None = None, sp
                   empty_call_ms=min(kept_empties) if kept_empties else None, disturbed=was_disturbed,
                   event_median_ms=median_ci([float(x) for report in kept for x in report["samples"]])[0]
                   if spans else None)
+
+
+def alone(rounds: list[dict[str, Any]]) -> Timing:
+    """One model's Timing with no other model to agree with on a clock (kb lint, the benches): by its device
+    spans where span_refusal finds them believable, else by its event or host clock."""
+    return timing_of(rounds, spans=not span_refusal(rounds, []))

@@ -13,7 +13,7 @@ from conftest import ROOT
 
 from harness import tolerance
 from harness.compare import measure_error
-from harness.stats import BadSamples, disturbed, median_ci, paced_by_host, span_refusal, timing_of
+from harness.stats import BadSamples, alone, disturbed, median_ci, paced_by_host, span_refusal, timing_of
 
 
 def test_relative_error_of_a_known_perturbation():
@@ -101,6 +101,7 @@ def test_device_spans_time_the_calls_where_they_agree_with_the_event_clock():
     timing = timing_of([ref], spans=True)
     assert timing.clock == "cupti-span" and timing.median_ms == 0.266 and timing.event_median_ms == 0.305
     assert timing_of([ref]).clock == "cuda-events" and timing_of([ref]).event_median_ms is None
+    assert alone([ref]).clock == "cupti-span" and alone([dict(ref, spans=None)]).clock == "cuda-events"
     # Where CUPTI gave nothing, or much less than the event clock saw, the event clock times the grade.
     assert "CUPTI unavailable" in span_refusal([ref], [dict(sol, spans=None, spans_note="CUPTI unavailable (x)")])
     hidden = dict(sol, samples=[0.300, 0.300, 0.300], spans=[0.002, 0.002, 0.002])  # a kernel CUPTI never saw
