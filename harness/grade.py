@@ -281,11 +281,10 @@ class _Grading:
     def time_until_quiet(self, child: Child, whose: str) -> None:
         """A timing loop of `child`, run again while it was disturbed against the grade's quietest loop so far
         (harness.stats.disturbed), `retimes` times at most: a loop run in one of the machine's slow episodes
-        measures the episode as much as the model, where the host's pace can move it (stats.paced_by_host)."""
+        measures the episode as much as the model, where the host's pace can move it (stats.slowed)."""
         loops, retimes = self.loops[whose], 0
         loops.append(self.time(child, whose, attempt=len(loops)))
-        while (retimes < self.config.timing.retimes and stats.paced_by_host(loops[-1])
-               and stats.disturbed(loops[-1].get("empty_call_ms"), self._quietest())):
+        while retimes < self.config.timing.retimes and stats.slowed(loops[-1], self._quietest()):
             time.sleep(self.config.timing.retime_after_seconds)
             loops.append(self.time(child, whose, attempt=len(loops)))
             retimes += 1

@@ -51,6 +51,13 @@ def paced_by_host(report: dict[str, Any]) -> bool:
     return median_ci([float(x) for x in idle])[0] >= HOST_PACED_SHARE * median_ci([float(x) for x in spans])[0]
 
 
+def slowed(report: dict[str, Any], quietest_ms: float | None, spans: bool = True) -> bool:
+    """Did the host's slow episode move this loop's time? Its empty call says the host was slow (disturbed), and
+    the clock that times it (`spans`: the device span, where the report has one) says the host's pace counts."""
+    empty = report.get("empty_call_ms")
+    return (not spans or paced_by_host(report)) and disturbed(None if empty is None else float(empty), quietest_ms)
+
+
 def quietest(reports: list[dict[str, Any]]) -> float | None:
     """The lowest empty-call time among timing loops' raw reports, None where none was measured."""
     empties = [float(r["empty_call_ms"]) for r in reports if r.get("empty_call_ms") is not None]
@@ -109,9 +116,11 @@ def timing_of(rounds: list[dict[str, Any]], quietest_ms: float | None = None, sp
     quietest one alone is kept and the Timing says `disturbed`.
     """
     loops: list[TimingLoop] = []
+    series: list[list[float]] = []  # each loop's samples, by the chosen clock
     try:
         for report in rounds:
             samples = _positive(report["spans"] if spans else report["samples"], "samples")
+            series.append(samples)
             empty = report.get("empty_call_ms")
             if empty is not None and not 0 < float(empty) < math.inf:
                 raise BadSamples(f"the empty call must take a positive, finite time, got {empty!r}"[:200])
@@ -125,14 +134,14 @@ def timing_of(rounds: list[dict[str, Any]], quietest_ms: float | None = None, sp
         raise BadSamples(f"timing loops disagree on their clock: {sorted(clocks)}")
     baseline = quietest_ms if quietest_ms is not None else quietest(rounds)
     for report, loop in zip(rounds, loops):
-        loop.kept = not ((not spans or paced_by_host(report)) and disturbed(loop.empty_call_ms, baseline))
+        loop.kept = not slowed(report, baseline, spans)
     if not any(loop.kept for loop in loops):
         min(loops, key=lambda loop: loop.empty_call_ms or math.inf).kept = True
         was_disturbed = True
     else:
         was_disturbed = False
     kept = [report for report, loop in zip(rounds, loops) if loop.kept]
-    median, lo, hi = median_ci([float(x) for report in kept for x in report["spans" if spans else "samples"]])
+    median, lo, hi = median_ci([x for samples, loop in zip(series, loops) if loop.kept for x in samples])
     kept_empties = [loop.empty_call_ms for loop in loops if loop.kept and loop.empty_call_ms is not None]
     return Timing(median_ms=median, ci_low_ms=lo, ci_high_ms=hi, calls=sum(loop.calls for loop in loops if loop.kept),
                   seconds=round(seconds, 3), clock=SPAN_CLOCK if spans else clocks.pop(), loops=loops,

@@ -125,8 +125,10 @@ class DeviceSpans:
     copies and memsets on every stream, belongs to that call. Any failure leaves `note` saying why and
     `finish()` returns None: the grade then uses the event clock."""
 
-    def __init__(self) -> None:
+    def __init__(self, record: bool = True) -> None:
         self.note, self.marked, self.active = "", 0, False
+        if not record:  # marks nothing, records nothing: UNMARKED
+            return
         try:
             config = _ProfilerConfig(_KINETO, False, False, False, False, False, _ExperimentalConfig())
             _prepare_profiler(config, {_CUDA_ACTIVITY})
@@ -208,14 +210,7 @@ def _call_host(fn: Callable[[], Any], flush: Callable[[], object], spans: Device
     return (_perf_counter_ns() - t0) / 1e6, result
 
 
-class _NoSpans(DeviceSpans):
-    """Calls that are not marked: empty calls, and every call on the host clock."""
-
-    def __init__(self) -> None:
-        self.note, self.marked, self.active = "", 0, False
-
-
-UNMARKED = _NoSpans()
+UNMARKED = DeviceSpans(record=False)  # for calls that are not marked: empty calls, every call on the host clock
 
 
 def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile = TimingProfile(), *,
