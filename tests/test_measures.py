@@ -43,6 +43,27 @@ def test_nan_where_the_oracle_is_finite_is_named():
     assert "1 NaN/inf values" in error.problem and "[2, 1]" in error.problem
 
 
+def test_where_the_oracle_is_not_finite_only_the_rest_is_measured():
+    oracle = torch.linspace(1, 2, 100, dtype=torch.float64).reshape(10, 10)
+    oracle[0, 3] = float("inf")
+    out = oracle.float().clone()
+    out[0, 3] = float("nan")  # anything goes where the oracle itself is inf
+    out[7, 2] += 0.5
+    error = measure_error(out, oracle, out, "output 0")
+    assert error.problem == "" and math.isfinite(error.rel_err)
+    assert error.worst.startswith("[7, 2]: got")  # the flat index maps back past the left-out element
+    out[0, 3], out[7, 2] = float("inf"), oracle[7, 2].item()
+    assert measure_error(out, oracle, out, "output 0").elem_err < 1e-6
+
+
+def test_complex_outputs_are_measured_with_their_imaginary_part():
+    oracle = torch.randn(1000, dtype=torch.complex128)
+    out = oracle.to(torch.complex64).clone()
+    out[10] += 1e-2j
+    error = measure_error(out, oracle, out, "output 0")
+    assert error.rel_err > 1e-4 and "[10]" in error.worst
+
+
 def test_shape_and_dtype_mismatches_are_problems_not_numbers():
     oracle = torch.zeros(3, 5, dtype=torch.float64)
     reference = torch.zeros(3, 5)
