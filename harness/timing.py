@@ -16,7 +16,10 @@ reaching the first launch) and tail (noticing the end), tens of µs that are
 not the kernel's; the parent decides which clock a grade uses (harness.stats).
 
 Calls repeat until the median's 95% interval is narrow enough (and at least
-`min_seconds` have been timed) or the time budget is spent. Empty calls timed
+`min_seconds` have been timed) or the time budget is spent, judged by the clock
+the loop would be timed by: on a GPU the spans, whose record is read between
+calls when the loop may first stop and then at doubling lengths (so reading
+stays a fraction of the loop), where they are believable. Empty calls timed
 the same way, between them, tell how fast the host ran meanwhile. A few calls,
 chosen by the parent, are not timed but checked: they run exactly as timed
 calls do, and their outputs are handed to `on_checked` the moment the device
@@ -39,7 +42,7 @@ from typing import Any, Callable
 import torch
 
 from .config import TimingProfile
-from .stats import median_ci
+from .stats import BadSamples, median_ci, span_refusal
 
 _perf_counter_ns = time.perf_counter_ns
 _monotonic = time.monotonic
@@ -122,13 +125,17 @@ class DeviceSpans:
 
     `mark()` launches a marker kernel (torch.cuda._sleep's spin_kernel, a few cycles) on an idle device before
     a call's start mark and again after its end mark; whatever CUPTI saw start between two markers, kernels,
-    copies and memsets on every stream, belongs to that call. Any failure leaves `note` saying why and
-    `finish()` returns None: the grade then uses the event clock."""
+    copies and memsets on every stream, belongs to that call. `so_far()` reads the record between calls and
+    records on (the profiler is stopped, read and started again), so a loop can stop on the device's own clock.
+    Any failure leaves `note` saying why and the record None: the grade then uses the event clock."""
 
     def __init__(self, record: bool = True) -> None:
         self.note, self.marked, self.active = "", 0, False
-        if not record:  # marks nothing, records nothing: UNMARKED
-            return
+        self.recorded: list[tuple[float, float]] | None = [] if record else None  # None: UNMARKED, or failed
+        if record:
+            self._start()
+
+    def _start(self) -> None:
         try:
             config = _ProfilerConfig(_KINETO, False, False, False, False, False, _ExperimentalConfig())
             _prepare_profiler(config, {_CUDA_ACTIVITY})
@@ -136,39 +143,53 @@ class DeviceSpans:
             self.active = True
         except Exception as exc:  # no CUPTI, a profiler already running: the event clock still times
             self.note = f"CUPTI unavailable ({type(exc).__name__}: {exc})"[:200]
+            self.recorded = None
 
     def mark(self) -> None:
         if self.active:
             _cuda_sleep(1)
             self.marked += 1
 
+    def so_far(self) -> list[tuple[float, float]] | None:
+        """Each marked call's span and the device's idle time inside it (gaps between its activities: the host's
+        pace), both in ms, in order, for every call marked so far; or None (see `note`). Records on."""
+        self._read()
+        if self.recorded is not None:
+            self._start()
+        return self.recorded
+
     def finish(self) -> list[tuple[float, float]] | None:
-        """Stop recording; each marked call's span and the device's idle time inside it (gaps between its
-        activities: the host's pace), both in ms, in order; or None (see `note`)."""
+        """Stop recording; what `so_far` would say."""
+        self._read()
+        return self.recorded
+
+    def _read(self) -> None:
         if not self.active:
-            return None
-        self.active = False
+            return
+        self.active, marked, self.marked = False, self.marked, 0
         try:
             _cuda_synchronize()
             events = _result_events(_disable_profiler())
         except Exception as exc:
-            self.note = f"CUPTI's record could not be read ({type(exc).__name__}: {exc})"[:200]
-            return None
+            self._fail(f"CUPTI's record could not be read ({type(exc).__name__}: {exc})"[:200])
+            return
         device = sorted((_event_start_ns(e), _event_end_ns(e), _MARKER_KERNEL in _event_name(e))
                         for e in events if _event_device_type(e) == _DEVICE_CUDA)
         markers = [i for i, (_, _, marker) in enumerate(device) if marker]
-        if len(markers) != self.marked:
-            self.note = (f"CUPTI recorded {len(markers)} marker kernels of the timer's {self.marked} (dropped "
-                         "records, or the timed code runs spin kernels of its own)")
-            return None
-        spans = []
+        if len(markers) != marked:
+            self._fail(f"CUPTI recorded {len(markers)} marker kernels of the timer's {marked} (dropped records, "
+                       "or the timed code runs spin kernels of its own)")
+            return
+        recorded = self.recorded if self.recorded is not None else []  # (active implies a record)
         for first, last in zip(markers[::2], markers[1::2]):
             inside = device[first + 1:last]
             if not inside:
-                self.note = f"call {len(spans) + 1} of the loop ran no work on the device"
-                return None
-            spans.append((_span_ns(inside) / 1e6, _idle_ns(inside) / 1e6))
-        return spans
+                self._fail(f"call {len(recorded) + 1} of the loop ran no work on the device")
+                return
+            recorded.append((_span_ns(inside) / 1e6, _idle_ns(inside) / 1e6))
+
+    def _fail(self, note: str) -> None:
+        self.note, self.recorded = note, None
 
 
 def _span_ns(activities: list[tuple[int, int, bool]]) -> int:
@@ -241,6 +262,7 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
     samples: list[float] = []
     timed: list[bool] = []  # per marked call: timed (True) or checked
     timed_from = _monotonic()
+    read_at = timed_from  # the device's record is read when the loop may first stop, then at doubling lengths
     index = 0
     try:
         while len(samples) < profile.max_calls:
@@ -258,18 +280,42 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
             elapsed = _monotonic() - timed_from
             enough = len(samples) >= profile.min_calls and elapsed >= profile.min_seconds
             if enough and index > max(checked, default=-1):
-                median, lo, hi = median_ci(samples)
-                if median > 0 and (hi - lo) / median <= profile.target_rel_width:
-                    break
+                if spans.recorded is None or _monotonic() >= read_at:  # (reading costs ~0.2 ms a call)
+                    recorded = spans.so_far() if spans.active else spans.recorded
+                    read_at = _monotonic() + elapsed
+                    report = _report(samples, empties, timed, recorded, spans.note, on_gpu, began)
+                    if _narrow(_by_own_clock(report), profile.target_rel_width):
+                        break
                 if elapsed > profile.max_seconds:
                     break
     finally:
-        device_spans = spans.finish()  # also when a call raised: the profiler must not stay on
-    report = {"samples": samples, "seconds": round(_monotonic() - began, 3), "empty_call_ms": median_ci(empties)[0],
-              "clock": "cuda-events" if on_gpu else "host"}
+        recorded = spans.finish()  # also when a call raised: the profiler must not stay on
+    return _report(samples, empties, timed, recorded, spans.note, on_gpu, began)
+
+
+def _report(samples: list[float], empties: list[float], timed: list[bool],
+            recorded: list[tuple[float, float]] | None, note: str, on_gpu: bool, began: float) -> dict[str, Any]:
+    """The loop's raw report (harness.stats reads it); on a GPU with the spans of its timed calls recorded so far."""
+    report: dict[str, Any] = {"samples": list(samples), "seconds": round(_monotonic() - began, 3),
+                              "empty_call_ms": median_ci(empties)[0], "clock": "cuda-events" if on_gpu else "host"}
     if on_gpu:
-        kept = None if device_spans is None else [span for span, t in zip(device_spans, timed) if t]
+        kept = None if recorded is None else [span for span, t in zip(recorded, timed) if t]
         report["spans"] = None if kept is None else [span for span, _ in kept]
         report["span_idle"] = None if kept is None else [idle for _, idle in kept]
-        report["spans_note"] = spans.note
+        report["spans_note"] = note
     return report
+
+
+def _by_own_clock(report: dict[str, Any]) -> list[float]:
+    """The samples this loop is timed by where it stands alone (stats.alone's choice): the device spans recorded
+    so far where they are believable, else the event or host times."""
+    try:
+        believable = report.get("spans") is not None and not span_refusal([report], [])
+    except BadSamples:  # the parent refuses the whole report; here it only decides when to stop
+        believable = False
+    return report["spans"] if believable else report["samples"]
+
+
+def _narrow(samples: list[float], rel_width: float) -> bool:
+    median, lo, hi = median_ci(samples)
+    return median > 0 and (hi - lo) / median <= rel_width
