@@ -105,14 +105,20 @@ def _scalable(x: Any) -> bool:
 
 
 class CallInputs:
-    """The inputs of the timed calls: one draw, rescaled before every call so no two calls share contents."""
+    """The inputs of the timed calls: one draw, rescaled before every call so no two calls share contents, in
+    copies that the calls take in turn (timing.placements: where a buffer lies moves a kernel's time)."""
 
     def __init__(self, problem: Any, seed: int, scale_seed: int, device: torch.device):
-        self.values = make_inputs(problem, seed, device)
-        self.base = [x.clone() if _scalable(x) else None for x in self.values]
+        first = make_inputs(problem, seed, device)
+        self.base = [x.clone() if _scalable(x) else None for x in first]
+        nbytes = sum(x.numel() * x.element_size() for x in first if isinstance(x, torch.Tensor))
+        self.copies = [first] + [[x.clone() if isinstance(x, torch.Tensor) else x for x in first]
+                                 for _ in range(timing.placements(nbytes, device) - 1)]
+        self.values = first
         self.scale_seed = scale_seed
 
     def refresh(self, index: int) -> None:
+        self.values = self.copies[index % len(self.copies)]
         scale = seeds.call_scale(self.scale_seed, index)
         for value, base in zip(self.values, self.base):
             if base is not None:

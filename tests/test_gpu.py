@@ -1,6 +1,10 @@
 """Grades on a CUDA GPU: the seed's convolution and the ways GPU code fails. Run on the GPU machine."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 
 from conftest import CONV_PROBLEM, FIXTURES, ROOT, line_of, quick_timeouts
@@ -66,3 +70,36 @@ def test_cpu_extension_given_cuda_tensors_is_a_runtime_error(grade_file):
     verdict = grade_file(ROOT / "solutions" / "level1" / "19_ReLU.py", problem=None, device="cuda", sizes="small")
     assert verdict.status is Status.RUNTIME_ERROR
     assert "expected a CPU tensor" in verdict.reason
+
+
+PLACEMENTS_SCRIPT = """
+import json, sys, torch
+from pathlib import Path
+from harness import timing, worker
+from harness.problem import load_problem
+device = torch.device("cuda")
+calls = worker.CallInputs(load_problem(Path(sys.argv[1])), 1, 2, device)
+index, inputs, outputs = -1, set(), set()
+def before_call(i):
+    global index
+    index = i
+    calls.refresh(i)
+def forward():
+    out = torch.relu(calls.values[0])
+    if index >= 0:
+        inputs.add(calls.values[0].data_ptr())
+        outputs.add(out.data_ptr())
+    return out
+timing.measure(forward, device, before_call=before_call)
+print(json.dumps([len(inputs), len(outputs)]))
+"""
+
+
+def test_timed_calls_take_their_inputs_and_outputs_from_several_buffers():
+    """A process that timed every call on one buffer would measure where that buffer lies (timing.placements)."""
+    problem = ROOT / "bench" / "fidelity" / "problems" / "relu_short.py"  # 64 MB in, 64 MB out
+    done = subprocess.run([sys.executable, "-c", PLACEMENTS_SCRIPT, str(problem)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    inputs, outputs = json.loads(done.stdout.strip().splitlines()[-1])
+    assert inputs == 8 and outputs >= 4, (inputs, outputs)
