@@ -31,6 +31,18 @@ def median_ci(samples: list[float]) -> tuple[float, float, float]:
     return median, s[lo], s[hi]
 
 
+def settled(samples: list[float], rel_width: float) -> bool:
+    """Is the median known well enough to stop timing? Its 95% interval is narrower than `rel_width` of it, or no
+    wider than the clock's resolution (the smallest step between two samples): CUPTI's timestamps step by ~32 ns
+    on an H200, 2.2% of a 1.44 µs kernel, and no number of samples narrows the interval below one step."""
+    median, lo, hi = median_ci(samples)
+    if median <= 0:
+        return False
+    values = sorted(set(samples))
+    step = min((b - a for a, b in zip(values, values[1:])), default=0.0)
+    return hi - lo <= rel_width * median or 0 < hi - lo <= step
+
+
 def disturbed(empty_call_ms: float | None, quietest_ms: float | None) -> bool:
     """Did a loop run during one of the machine's slow episodes? Its empty calls tell: on a quiet H100 they take
     7.4-8.7 µs, in an episode 11-27 µs, and the loop's calls slow down meanwhile, by µs or by percent

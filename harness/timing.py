@@ -47,7 +47,7 @@ from typing import Any, Callable
 import torch
 
 from .config import TimingProfile
-from .stats import BadSamples, median_ci, span_refusal
+from .stats import BadSamples, median_ci, settled, span_refusal
 
 _perf_counter_ns = time.perf_counter_ns
 _monotonic = time.monotonic
@@ -314,7 +314,7 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
                     recorded = spans.so_far() if spans.active else spans.recorded
                     read_at = _monotonic() + elapsed
                     report = _report(samples, empties, timed, recorded, spans.note, on_gpu, began)
-                    if _narrow(_by_own_clock(report), profile.target_rel_width):
+                    if settled(_by_own_clock(report), profile.target_rel_width):
                         break
                 if elapsed > profile.max_seconds:
                     break
@@ -350,8 +350,3 @@ def _by_own_clock(report: dict[str, Any]) -> list[float]:
     except BadSamples:  # the parent refuses the whole report; here it only decides when to stop
         believable = False
     return report["spans"] if believable else report["samples"]
-
-
-def _narrow(samples: list[float], rel_width: float) -> bool:
-    median, lo, hi = median_ci(samples)
-    return median > 0 and (hi - lo) / median <= rel_width

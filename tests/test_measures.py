@@ -13,7 +13,8 @@ from conftest import ROOT
 
 from harness import tolerance
 from harness.compare import measure_error
-from harness.stats import BadSamples, alone, disturbed, median_ci, paced_by_host, span_refusal, timing_of
+from harness.stats import (BadSamples, alone, disturbed, median_ci, paced_by_host, settled, span_refusal,
+                           timing_of)
 
 
 def test_relative_error_of_a_known_perturbation():
@@ -96,6 +97,18 @@ def test_median_interval_contains_the_median_and_narrows_with_samples():
         assert lo <= median <= hi
     assert (median_ci(many)[2] - median_ci(many)[1]) < (median_ci(few)[2] - median_ci(few)[1]) / 4
     assert median_ci([3.0, 1.0, 2.0])[0] == 2.0
+
+
+def test_a_loop_settles_at_its_interval_or_at_its_clocks_resolution():
+    rng = random.Random(1)
+    tick = 0.000032  # CUPTI's ~32 ns step on an H200, against a 1.44 us kernel: 2.2% of it
+    quantized = [round(rng.gauss(45.5 * tick, 0.2 * tick) / tick) * tick for _ in range(400)]  # half on each step
+    lo, hi = median_ci(quantized)[1:]
+    assert hi - lo > 0.02 * median_ci(quantized)[0]  # no number of samples gets the interval under 2%
+    assert settled(quantized, 0.02)
+    assert not settled([rng.gauss(1.0, 0.2) for _ in range(30)], 0.02)  # a continuous clock: the interval decides
+    assert settled([rng.gauss(1.0, 0.01) for _ in range(400)], 0.02)
+    assert not settled([0.0] * 10, 0.02)
 
 
 def test_timing_pools_the_loops_of_one_model_and_refuses_impossible_samples():
