@@ -179,6 +179,8 @@ def run_ncu(cases: dict, grader: dict, out: Path) -> dict:
     ncu = shutil.which("ncu")
     if ncu is None:
         return {"error": "ncu not found"}
+    if not any(grader.get(name, {}).get("sol_ms_median") for name in cases):
+        return {"error": "no grader medians to compare with: run the fidelity section first, with the same --out"}
     results = {}
     for name, (solution, problem, pattern) in cases.items():
         summary = grader.get(name, {})
@@ -256,7 +258,9 @@ def render(results: dict) -> str:
         lines.append(f"Launch-bound relu, by CUDA events: eager {graph['eager_ms'] * 1e3:.2f} µs, CUDA graph "
                      f"{graph['graph_ms'] * 1e3:.2f} µs{spans}")
     for name, r in results.get("ncu", {}).items():
-        if "ncu_ms" in r:
+        if name == "error":  # the section as a whole could not run
+            lines.append(f"ncu: {r}")
+        elif "ncu_ms" in r:
             lines.append(f"ncu {name}: kernel {r['ncu_ms']:.4g} ms, grader {r['grader_ms']:.4g} ms, "
                          f"grader/ncu {r['grader_over_ncu']:.4f}, (grader - empty call)/ncu "
                          f"{r.get('less_empty_over_ncu', float('nan')):.4f}")
