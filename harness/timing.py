@@ -310,13 +310,15 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
             elapsed = _monotonic() - timed_from
             enough = len(samples) >= profile.min_calls and elapsed >= profile.min_seconds
             if enough and index > max(checked, default=-1):
-                if spans.recorded is None or _monotonic() >= read_at:  # (reading costs ~0.2 ms a call)
-                    recorded = spans.so_far() if spans.active else spans.recorded
+                if spans.recorded is None:  # the event or host clock times this loop
+                    done = settled(samples, profile.target_rel_width)
+                elif _monotonic() >= read_at:  # reading costs ~0.2 ms a call: at doubling lengths
+                    report = _report(samples, empties, timed, spans.so_far(), spans.note, on_gpu, began)
                     read_at = _monotonic() + elapsed
-                    report = _report(samples, empties, timed, recorded, spans.note, on_gpu, began)
-                    if settled(_by_own_clock(report), profile.target_rel_width):
-                        break
-                if elapsed > profile.max_seconds:
+                    done = settled(_by_own_clock(report), profile.target_rel_width)
+                else:
+                    done = False
+                if done or elapsed > profile.max_seconds:
                     break
     finally:
         recorded = spans.finish()  # also when a call raised: the profiler must not stay on
