@@ -58,10 +58,9 @@ def main() -> None:
             seed, path = 100 + repeat, Path(d) / f"outputs-{repeat}.pt"
             step("prepare", lambda: reference.prepare({"id": repeat, "seed": seed}))
             inputs = step("inputs", lambda: worker.make_inputs(problem, seed, device))
-            room = 2 * sum(x.numel() * x.element_size() for x in inputs if isinstance(x, torch.Tensor)) + (64 << 20)
 
             def checked():
-                with guard.PoisonedMemory(device, room), torch.no_grad():
+                with guard.PoisonedMemory.around(inputs, device), torch.no_grad():
                     return compare.as_outputs(checker.call(lambda: reference.model(*inputs), inputs))
 
             outputs = step("checked", checked)

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import torch
 
-from . import timing
+from . import roofline, timing
 
 _equal = torch.equal
 _perf_counter = time.perf_counter
@@ -214,6 +214,11 @@ class PoisonedMemory:
 
     def __init__(self, device: torch.device, nbytes: int):
         self.device, self.nbytes = device, nbytes
+
+    @classmethod
+    def around(cls, inputs: list[Any], device: torch.device) -> "PoisonedMemory":
+        """Poisoned room for a call on `inputs`: twice their size and 64 MB, what its allocations may reuse."""
+        return cls(device, 2 * roofline.tensor_bytes(inputs) + (64 << 20))
 
     def __enter__(self) -> "PoisonedMemory":
         if _MALLOPT is not None:

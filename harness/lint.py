@@ -217,7 +217,7 @@ def estimate_work(problem: Any) -> Work:
     from . import compare, roofline
     counted, out = roofline.count_on_meta(problem, WEIGHT_SEED)
     outputs = compare.as_outputs(out)
-    written = sum(o.numel() * o.element_size() for o in outputs)
+    written = roofline.tensor_bytes(outputs)
     est_ms = 1e3 * max(counted.flops / H100_FLOPS, (counted.read_bytes + written) / H100_BYTES_PER_S)
     work = Work(flops=counted.flops, read_bytes=counted.read_bytes, written_bytes=written,
                 outputs=[str(compare.OutputSpec.of(o)) for o in outputs], est_ms=est_ms,

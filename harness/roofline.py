@@ -43,7 +43,8 @@ def peak_for(device_name: str) -> Peak | None:
     return None
 
 
-def _nbytes(values: list[Any]) -> int:
+def tensor_bytes(values: list[Any]) -> int:
+    """The bytes of the tensors among `values`."""
     import torch
     return sum(v.numel() * v.element_size() for v in values if isinstance(v, torch.Tensor))
 
@@ -56,7 +57,7 @@ def count(model: Any, inputs: list[Any]) -> tuple[Work, Any]:
     with counter, torch.no_grad():
         outputs = model(*inputs)
     state = list(model.parameters()) + list(model.buffers())
-    return Work(flops=counter.flops, read_bytes=_nbytes(inputs) + _nbytes(state)), outputs
+    return Work(flops=counter.flops, read_bytes=tensor_bytes(inputs) + tensor_bytes(state)), outputs
 
 
 def count_on_meta(problem: Any, seed: int) -> tuple[Work, Any]:

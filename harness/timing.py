@@ -47,6 +47,7 @@ from typing import Any, Callable
 import torch
 
 from .config import TimingProfile
+from .roofline import tensor_bytes
 from .stats import BadSamples, median_ci, settled, span_refusal
 
 _perf_counter_ns = time.perf_counter_ns
@@ -124,11 +125,6 @@ def placements(nbytes: int, device: torch.device) -> int:
         return 1
     free, _ = torch.cuda.mem_get_info(device)
     return int(max(1, min(_PLACEMENTS, min(free // 4, _PLACEMENT_BYTES) // nbytes)))
-
-
-def _nbytes(result: Any) -> int:
-    items = result if isinstance(result, (tuple, list)) else [result]
-    return sum(t.numel() * t.element_size() for t in items if isinstance(t, torch.Tensor))
 
 
 def _cache_bytes(device: torch.device) -> int:
@@ -280,7 +276,7 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
         held.append(fn())
         if on_gpu:  # the warm-up's time is the card's: the host must not queue seconds of calls ahead of it
             _cuda_synchronize()
-        ring = placements(_nbytes(held[0]), device) if calls == 1 else ring
+        ring = placements(tensor_bytes(_listed(held[0])), device) if calls == 1 else ring
         _trim(held, ring)
     ring = min(ring, calls)  # as many output buffers as the warm-up allocated: none is allocated in a timed call
     _trim(held, ring)
@@ -298,7 +294,7 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
             elapsed_ms, result = call(fn, flush, spans)
             timed.append(index not in checked)
             if index in checked:
-                on_checked(index, list(result) if isinstance(result, (tuple, list)) else [result])
+                on_checked(index, _listed(result))
             else:
                 samples.append(elapsed_ms)
                 if len(samples) % _EMPTY_EVERY == 0:
@@ -323,6 +319,11 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
     finally:
         recorded = spans.finish()  # also when a call raised: the profiler must not stay on
     return _report(samples, empties, timed, recorded, spans.note, on_gpu, began)
+
+
+def _listed(result: Any) -> list[Any]:
+    """A forward's result as the list of its outputs."""
+    return list(result) if isinstance(result, (tuple, list)) else [result]
 
 
 def _trim(held: deque[Any], ring: int) -> None:

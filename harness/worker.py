@@ -111,9 +111,8 @@ class CallInputs:
     def __init__(self, problem: Any, seed: int, scale_seed: int, device: torch.device):
         first = make_inputs(problem, seed, device)
         self.base = [x.clone() if _scalable(x) else None for x in first]
-        nbytes = sum(x.numel() * x.element_size() for x in first if isinstance(x, torch.Tensor))
         self.copies = [first] + [[x.clone() if isinstance(x, torch.Tensor) else x for x in first]
-                                 for _ in range(timing.placements(nbytes, device) - 1)]
+                                 for _ in range(timing.placements(roofline.tensor_bytes(first), device) - 1)]
         self.values = first
         self.scale_seed = scale_seed
 
@@ -278,7 +277,7 @@ def _compare_trial(path: Path, oracle: list[torch.Tensor], reference: list[torch
     def unusable(problem: str) -> list[dict[str, Any]]:
         return [compare.OutputError.unmeasurable(problem).__dict__]
 
-    expected_bytes = sum(r.numel() * r.element_size() for r in reference)
+    expected_bytes = roofline.tensor_bytes(reference)
     try:
         if path.stat().st_size > 2 * expected_bytes + (1 << 20):
             return unusable("the solution's outputs are far larger than the reference's")
@@ -391,8 +390,7 @@ class Solution:
     def run(self, message: dict[str, Any]) -> dict[str, Any]:
         """One checked call; its outputs are saved for the reference process to measure."""
         inputs = make_inputs(self.problem, message["seed"], self.device)
-        room = 2 * sum(x.numel() * x.element_size() for x in inputs if isinstance(x, torch.Tensor)) + (64 << 20)
-        with guard.PoisonedMemory(self.device, room):
+        with guard.PoisonedMemory.around(inputs, self.device):
             outputs = compare.as_outputs(_keep_rules(self.checker.call, lambda: self.model(*inputs), inputs))
         torch.save([t.detach().to("cpu", copy=True) for t in outputs], message["path"])
         _keep_rules(self.state.check, "during forward")
