@@ -8,6 +8,7 @@ from .verdict import Timing, TimingLoop
 
 DISTURBED_RATIO = 1.3      # a loop whose empty call is this much slower than the quietest loop's is disturbed,
 DISTURBED_SLACK_MS = 0.001  # and by more than this (the CPU's 5-7 µs empty call, cache misses after the flush)
+STEADY_SHARE = 0.01       # warm-up calls whose pace moves less than this between halves are steady
 SPAN_CLOCK = "cupti-span"
 HOST_PACED_SHARE = 0.05     # a span this idle (gaps between its activities) moves with the host's pace
 LEAD_TAIL_LIMIT_MS = 0.1    # event time beyond the device span, per call, past which CUPTI's record is not trusted,
@@ -41,6 +42,16 @@ def settled(samples: list[float], rel_width: float) -> bool:
     values = sorted(set(samples))
     step = min((b - a for a, b in zip(values, values[1:])), default=0.0)
     return hi - lo <= rel_width * median or 0 < hi - lo <= step
+
+
+def steady(earlier: list[float], later: list[float], rel: float = STEADY_SHARE) -> bool:
+    """Do calls run at a steady pace? The median time of the `later` ones lies within `rel` of the `earlier` ones'
+    (two windows of the warm-up's calls, one after the other): a card that sat idle runs its first calls slower,
+    and a pace still changing, faster or slower, keeps the warm-up going."""
+    if len(earlier) < 2 or len(later) < 2:
+        return False
+    before = median_ci(earlier)[0]
+    return abs(median_ci(later)[0] - before) <= rel * before
 
 
 def disturbed(empty_call_ms: float | None, quietest_ms: float | None) -> bool:
@@ -136,8 +147,11 @@ def timing_of(rounds: list[dict[str, Any]], quietest_ms: float | None = None, sp
             empty = report.get("empty_call_ms")
             if empty is not None and not 0 < float(empty) < math.inf:
                 raise BadSamples(f"the empty call must take a positive, finite time, got {empty!r}"[:200])
+            warmup = report.get("warmup_seconds")
             loops.append(TimingLoop(median_ms=median_ci(samples)[0], calls=len(samples),
-                                    empty_call_ms=None if empty is None else float(empty)))
+                                    empty_call_ms=None if empty is None else float(empty),
+                                    seconds=float(report["seconds"]),
+                                    warmup_seconds=None if warmup is None else float(warmup)))
         clocks = {str(report["clock"]) for report in rounds}
         seconds = sum(float(report["seconds"]) for report in rounds)
     except (KeyError, TypeError, ValueError) as exc:

@@ -48,7 +48,7 @@ import torch
 
 from .config import TimingProfile
 from .roofline import tensor_bytes
-from .stats import BadSamples, median_ci, settled, span_refusal
+from .stats import BadSamples, median_ci, settled, span_refusal, steady
 
 _perf_counter_ns = time.perf_counter_ns
 _monotonic = time.monotonic
@@ -73,6 +73,7 @@ _event_name, _event_start_ns, _event_end_ns, _event_device_type = (
 _CUDA_LIMIT_PERSISTING_L2 = 0x06  # cudaLimitPersistingL2CacheSize
 _EMPTY_CALLS = 5   # empty calls timed after the warm-up, and one after every _EMPTY_EVERY timed calls: their
 _EMPTY_EVERY = 4   # median is the timer's own cost while the loop ran (reported; harness.stats reads it)
+_WARMUP_MAX_CALLS = 2000  # warm-up calls at most (launch-bound calls reach it before the warm-up's time is up)
 _PLACEMENTS, _PLACEMENT_BYTES = 8, 4 << 30  # buffers the calls take in turn, at most, and their bytes (placements)
 
 
@@ -267,19 +268,8 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
     call = _call_cuda if on_gpu else _call_host
 
     began = _monotonic()
-    warm_until = began + profile.warmup_seconds
-    calls, ring = 0, 1
-    held: deque[Any] = deque()  # the last outputs, kept alive so that each call's outputs land elsewhere
-    while calls < profile.warmup_calls or (_monotonic() < warm_until and calls < 2000):
-        calls += 1
-        before_call(-calls)
-        held.append(fn())
-        if on_gpu:  # the warm-up's time is the card's: the host must not queue seconds of calls ahead of it
-            _cuda_synchronize()
-        ring = placements(tensor_bytes(_listed(held[0])), device) if calls == 1 else ring
-        _trim(held, ring)
-    ring = min(ring, calls)  # as many output buffers as the warm-up allocated: none is allocated in a timed call
-    _trim(held, ring)
+    held, ring = _warm_up(fn, device, profile, before_call)
+    warmed = _monotonic() - began
     spans = DeviceSpans() if on_gpu else UNMARKED
     empties = [call(_nothing, flush, UNMARKED)[0] for _ in range(_EMPTY_CALLS)]
 
@@ -318,7 +308,49 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
                     break
     finally:
         recorded = spans.finish()  # also when a call raised: the profiler must not stay on
-    return _report(samples, empties, timed, recorded, spans.note, on_gpu, began)
+    report = _report(samples, empties, timed, recorded, spans.note, on_gpu, began)
+    report["warmup_seconds"] = round(warmed, 3)
+    return report
+
+
+def _warm_up(fn: Callable[[], Any], device: torch.device, profile: TimingProfile,
+             before_call: Callable[[int], object]) -> tuple[deque[Any], int]:
+    """Untimed calls, at least `warmup_min_seconds`, then until the calls of the last half of that time ran at
+    the pace of the half before (stats.steady), at most `warmup_seconds`. Returns the last outputs, kept alive,
+    and how many buffers the timed calls' outputs take in turn: the ring is filled here, so no timed call
+    allocates. A pace that moves less than stats.STEADY_SHARE per half passes as steady: this waits out a card
+    coming up from idle, not a drift over seconds (heat), which no warm-up of a fraction of a second waits out."""
+    on_gpu = device.type == "cuda"
+    began = _monotonic()
+    window = profile.warmup_min_seconds / 2
+    check_at = began + profile.warmup_min_seconds
+    paces: list[tuple[float, float]] = []  # (end, host time) of each call, device work included
+    held: deque[Any] = deque()  # the last outputs, kept alive so that each call's outputs land elsewhere
+    ring = 1
+    while len(paces) < max(profile.warmup_calls, _WARMUP_MAX_CALLS):
+        before_call(-len(paces) - 1)
+        t0 = _monotonic()
+        held.append(fn())
+        if on_gpu:  # the warm-up's time is the card's: the host must not queue seconds of calls ahead of it
+            _cuda_synchronize()
+        now = _monotonic()
+        paces.append((now, now - t0))
+        ring = placements(tensor_bytes(_listed(held[0])), device) if len(paces) == 1 else ring
+        _trim(held, ring)
+        if len(paces) >= profile.warmup_calls and now >= check_at:
+            if now >= began + profile.warmup_seconds or _steady_lately(paces[profile.warmup_calls:], now, window):
+                break
+            check_at = now + window
+    ring = min(ring, len(paces))  # as many output buffers as the warm-up allocated
+    _trim(held, ring)
+    return held, ring
+
+
+def _steady_lately(paces: list[tuple[float, float]], now: float, window: float) -> bool:
+    """Did the calls that ended in the last `window` seconds run at the pace of those in the window before?"""
+    later = [pace for end, pace in paces if end > now - window]
+    earlier = [pace for end, pace in paces if now - 2 * window < end <= now - window]
+    return steady(earlier, later)
 
 
 def _listed(result: Any) -> list[Any]:

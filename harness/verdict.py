@@ -95,6 +95,8 @@ class TimingLoop:
     calls: int
     empty_call_ms: float | None   # median of empty calls timed between the loop's calls, the same way
     kept: bool = True             # pooled into the Timing; False: left out, run while the machine was slow
+    seconds: float | None = None  # the loop's wall time, warm-up included
+    warmup_seconds: float | None = None  # of it, the warm-up's: until the calls ran at a steady pace
 
 
 @dataclass

@@ -412,15 +412,20 @@ class Solution:
             threads.before_call(index)
             calls.refresh(index)
 
-        def save_checked(index: int, outputs: list[Any]) -> None:
-            """Right after the call, with the device idle: copies at device speed, then to the host."""
+        checked: dict[int, list[Any]] = {}
+
+        def keep_checked(index: int, outputs: list[Any]) -> None:
+            """Right after the call, with the device idle: copies at device speed, then to the host. Saved to
+            their files after the loop: writing hundreds of MB would leave the card idle inside it."""
             _keep_rules(guard.check_device_memory, outputs)
             copies = [t.detach().clone() if isinstance(t, torch.Tensor) else t for t in outputs]
-            torch.save([t.to("cpu") if isinstance(t, torch.Tensor) else t for t in copies], checks[index])
+            checked[index] = [t.to("cpu") if isinstance(t, torch.Tensor) else t for t in copies]
 
         own_before = self.counter.calls
         result = timing.measure(forward, self.device, TimingProfile(**message["profile"]),
-                                before_call=before_call, checked=frozenset(checks), on_checked=save_checked)
+                                before_call=before_call, checked=frozenset(checks), on_checked=keep_checked)
+        for index, outputs in checked.items():
+            torch.save(outputs, checks[index])
         _keep_rules(threads.finish)
         _keep_rules(self.state.check, "while being timed")
         own_calls = self.counter.calls - own_before

@@ -5,6 +5,7 @@ import math
 import random
 import subprocess
 import sys
+import time
 
 import pytest
 import torch
@@ -13,7 +14,9 @@ from conftest import ROOT
 
 from harness import tolerance
 from harness.compare import measure_error
-from harness.stats import (BadSamples, alone, disturbed, median_ci, paced_by_host, settled, span_refusal,
+from harness import timing
+from harness.config import TimingProfile
+from harness.stats import (BadSamples, alone, disturbed, median_ci, paced_by_host, settled, span_refusal, steady,
                            timing_of)
 
 
@@ -109,6 +112,41 @@ def test_a_loop_settles_at_its_interval_or_at_its_clocks_resolution():
     assert not settled([rng.gauss(1.0, 0.2) for _ in range(30)], 0.02)  # a continuous clock: the interval decides
     assert settled([rng.gauss(1.0, 0.01) for _ in range(400)], 0.02)
     assert not settled([0.0] * 10, 0.02)
+
+
+def test_steady_means_neither_faster_nor_slower_between_windows():
+    rng = random.Random(2)
+    flat = [rng.gauss(1.0, 0.002) for _ in range(40)]
+    assert steady(flat[:20], flat[20:])
+    assert not steady([1.05] * 10, [1.0] * 10) and not steady([1.0] * 10, [1.05] * 10)
+    assert not steady([1.0], [1.0])  # one call per window tells nothing
+
+
+def _pace_after(seconds: float, start: float, end: float):
+    """A forward whose calls take `start` s at first, then less and less, `end` s from `seconds` on."""
+    began = []
+
+    def forward() -> None:
+        began.append(began[0] if began else time.perf_counter())
+        now = time.perf_counter()
+        share = min(1.0, (now - began[0]) / seconds) if seconds else 1.0
+        until = now + start + (end - start) * share
+        while time.perf_counter() < until:  # busy, not asleep: the host's wake-up latency would set the pace
+            pass
+    return forward
+
+
+def test_warm_up_lasts_until_the_calls_run_at_a_steady_pace():
+    profile = TimingProfile(warmup_calls=3, warmup_min_seconds=0.05, warmup_seconds=0.6, min_calls=5,
+                            min_seconds=0.0)
+    steady_report = timing.measure(_pace_after(0.0, 0.001, 0.001), torch.device("cpu"), profile)
+    ramp_report = timing.measure(_pace_after(0.3, 0.004, 0.001), torch.device("cpu"), profile)
+    assert 0.05 <= steady_report["warmup_seconds"] < 0.2  # steady from the start: stops soon after the minimum
+    assert 0.3 <= ramp_report["warmup_seconds"] <= 0.65   # still getting faster: goes on until it is not
+    capped = timing.measure(_pace_after(0.8, 0.004, 0.001), torch.device("cpu"), profile)
+    assert 0.6 <= capped["warmup_seconds"] < 0.8          # still changing at the cap: the cap ends it
+    drift = timing.measure(_pace_after(20.0, 0.004, 0.001), torch.device("cpu"), profile)
+    assert drift["warmup_seconds"] < 0.2  # under 1% per 25 ms passes as steady: a drift over seconds is not seen
 
 
 def test_timing_pools_the_loops_of_one_model_and_refuses_impossible_samples():
