@@ -274,12 +274,15 @@ def main() -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--sections", default="fidelity,profiles,graph,ncu")
+    parser.add_argument("--cases", help="only the cases whose names contain one of these, comma-separated")
     args = parser.parse_args()
+    cases = {name: case for name, case in CASES.items()
+             if not args.cases or any(part in name for part in args.cases.split(","))}
     sections = set(args.sections.split(","))
     args.out.mkdir(parents=True, exist_ok=True)
     # Warm the build cache, all at once: the grades below time, never compile.
     kb("build", "--device", "cuda", "--jobs", "4",
-       *sorted({str(solution) for solution, problem, _ in CASES.values() if solution.exists() and problem.exists()}))
+       *sorted({str(solution) for solution, problem, _ in cases.values() if solution.exists() and problem.exists()}))
     saved = args.out / "results.json"  # sections run in separate calls add to one record
     results: dict = json.loads(saved.read_text()) if saved.exists() else {}
     results.setdefault("started", time.strftime("%Y-%m-%d %H:%M:%S"))
@@ -289,7 +292,7 @@ def main() -> int:
         saved.write_text(json.dumps(results, indent=1))
 
     if "fidelity" in sections:
-        results["fidelity"] = run_fidelity(CASES, args.repeats, "default")
+        results["fidelity"] = run_fidelity(cases, args.repeats, "default")
         keep()
     if "graph" in sections:
         solution, problem, _ = CASES["launch-bound relu (64K)"]
