@@ -11,8 +11,8 @@ class TimingProfile:
 
     warmup_calls: int = 3
     warmup_min_seconds: float = 0.05  # warm-up calls run at least this long, then until the card runs them at a
-    warmup_seconds: float = 1.0       # steady pace (stats.steady), at most this long: a card that sat idle, or
-                                      # one reaching its power limit, runs its first calls at another pace
+    warmup_seconds: float = 0.2       # steady pace (stats.steady), at most this long: a card that sat idle runs
+                                      # its first calls slower (50 ms without waiting on them was too short)
     min_calls: int = 10
     min_seconds: float = 0.05        # timed calls run at least this long: a 0.4 ms kernel gets ~100 samples, not 10
     max_calls: int = 5000
@@ -26,7 +26,7 @@ TIMING_PROFILES = {
     "quick": TimingProfile(warmup_calls=2, warmup_min_seconds=0.05, warmup_seconds=0.05, min_calls=5,
                            min_seconds=0.0, max_calls=200, target_rel_width=0.05, max_seconds=0.5, retimes=0),
     "default": TimingProfile(),
-    "precise": TimingProfile(warmup_calls=10, warmup_min_seconds=0.2, warmup_seconds=2.0, min_calls=50,
+    "precise": TimingProfile(warmup_calls=10, warmup_min_seconds=0.2, warmup_seconds=0.2, min_calls=50,
                              min_seconds=0.5, max_calls=20000, target_rel_width=0.005, max_seconds=5.0, retimes=4),
 }
 

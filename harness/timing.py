@@ -315,14 +315,14 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
 
 def _warm_up(fn: Callable[[], Any], device: torch.device, profile: TimingProfile,
              before_call: Callable[[int], object]) -> tuple[deque[Any], int]:
-    """Untimed calls, at least `warmup_min_seconds`, then until the calls of the last quarter of the warm-up's
-    time ran at the pace of the quarter before (stats.steady), at most `warmup_seconds`. Returns the last
-    outputs, kept alive, and how many buffers the timed calls' outputs take in turn: the ring is filled here, so
-    no timed call allocates. A card that sat idle runs its first calls faster or slower; one at its power limit
-    (cuDNN's conv on an H200) slows over a second as its clock falls: the windows grow with the warm-up, so a
-    slow drift shows, and each model is timed at its sustained pace."""
+    """Untimed calls, at least `warmup_min_seconds`, then until the calls of the last half of that time ran at
+    the pace of the half before (stats.steady), at most `warmup_seconds`. Returns the last outputs, kept alive,
+    and how many buffers the timed calls' outputs take in turn: the ring is filled here, so no timed call
+    allocates. A pace that moves less than stats.STEADY_SHARE per half passes as steady: this waits out a card
+    coming up from idle, not a drift over seconds (heat), which no warm-up of a fraction of a second waits out."""
     on_gpu = device.type == "cuda"
     began = _monotonic()
+    window = profile.warmup_min_seconds / 2
     check_at = began + profile.warmup_min_seconds
     paces: list[tuple[float, float]] = []  # (end, host time) of each call, device work included
     held: deque[Any] = deque()  # the last outputs, kept alive so that each call's outputs land elsewhere
@@ -338,7 +338,6 @@ def _warm_up(fn: Callable[[], Any], device: torch.device, profile: TimingProfile
         ring = placements(tensor_bytes(_listed(held[0])), device) if len(paces) == 1 else ring
         _trim(held, ring)
         if len(paces) >= profile.warmup_calls and now >= check_at:
-            window = max(profile.warmup_min_seconds, now - began) / 4  # grows: a slow drift shows in time
             if now >= began + profile.warmup_seconds or _steady_lately(paces[profile.warmup_calls:], now, window):
                 break
             check_at = now + window
