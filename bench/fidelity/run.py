@@ -1,6 +1,6 @@
 """Timing fidelity on the GPU: how stable, how accurate and how costly the grader's timer is (issue 6).
 
-    python bench/fidelity/run.py --out DIR [--repeats 5] [--sections fidelity,profiles,graph,ncu]
+    python bench/fidelity/run.py --out DIR [--repeats 5] [--sections fidelity,profiles,graph,ncu] [--cases conv,16M]
 
 fidelity  each case graded `--repeats` times, each grade an independent `kb grade` process: spread
           (max/min) of the solution's median and of the speedup, wall time and timing-loop time per grade
