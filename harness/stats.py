@@ -8,6 +8,7 @@ from .verdict import Timing, TimingLoop
 
 DISTURBED_RATIO = 1.3      # a loop whose empty call is this much slower than the quietest loop's is disturbed,
 DISTURBED_SLACK_MS = 0.001  # and by more than this (the CPU's 5-7 µs empty call, cache misses after the flush)
+ROUNDING_MS = 2.5e-6       # gaps of up to 2 ns between samples are timestamps' rounding, not the clock's step
 STEADY_SHARE = 0.01       # warm-up calls whose pace moves less than this between halves are steady
 SPAN_CLOCK = "cupti-span"
 HOST_PACED_SHARE = 0.05     # a span this idle (gaps between its activities) moves with the host's pace
@@ -34,14 +35,20 @@ def median_ci(samples: list[float]) -> tuple[float, float, float]:
 
 def settled(samples: list[float], rel_width: float) -> bool:
     """Is the median known well enough to stop timing? Its 95% interval is narrower than `rel_width` of it, or no
-    wider than the clock's resolution (the smallest step between two samples): CUPTI's timestamps step by ~32 ns
-    on an H200, 2.2% of a 1.44 µs kernel, and no number of samples narrows the interval below one step."""
+    wider than the clock's resolution: CUPTI's timestamps step by ~32 ns on an H200, 2.2% of a 1.44 µs kernel,
+    and no number of samples narrows the interval below one step."""
     median, lo, hi = median_ci(samples)
     if median <= 0:
         return False
+    return hi - lo <= rel_width * median or 0 < hi - lo <= resolution(samples)
+
+
+def resolution(samples: list[float]) -> float:
+    """The step a clock's samples move by: the smallest gap between their distinct values, gaps of a few ns
+    aside. CUPTI's spans are differences of two timestamps, each rounded to the ns, so they take values 1 ns
+    apart besides the ~32 ns steps (1.439, 1.440, 1.471, 1.472 µs); the smallest gap would be 1 ns."""
     values = sorted(set(samples))
-    step = min((b - a for a, b in zip(values, values[1:])), default=0.0)
-    return hi - lo <= rel_width * median or 0 < hi - lo <= step
+    return min((b - a for a, b in zip(values, values[1:]) if b - a > ROUNDING_MS), default=0.0)
 
 
 def steady(earlier: list[float], later: list[float], rel: float = STEADY_SHARE) -> bool:

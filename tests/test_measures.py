@@ -16,8 +16,8 @@ from harness import tolerance
 from harness.compare import measure_error
 from harness import timing
 from harness.config import TimingProfile
-from harness.stats import (BadSamples, alone, disturbed, median_ci, paced_by_host, settled, span_refusal, steady,
-                           timing_of)
+from harness.stats import (BadSamples, alone, disturbed, median_ci, paced_by_host, resolution, settled, span_refusal,
+                           steady, timing_of)
 
 
 def test_relative_error_of_a_known_perturbation():
@@ -109,6 +109,9 @@ def test_a_loop_settles_at_its_interval_or_at_its_clocks_resolution():
     lo, hi = median_ci(quantized)[1:]
     assert hi - lo > 0.02 * median_ci(quantized)[0]  # no number of samples gets the interval under 2%
     assert settled(quantized, 0.02)
+    # as CUPTI's spans come: whole ns (two timestamps' difference, each rounded) over 1e6, so 1 ns gaps too
+    rounded = [(round(x / tick) * 32 - rng.choice((0, 0, 1))) / 1e6 for x in quantized]
+    assert settled(rounded, 0.02) and 0.0000309 <= resolution(rounded) <= 0.0000321
     assert not settled([rng.gauss(1.0, 0.2) for _ in range(30)], 0.02)  # a continuous clock: the interval decides
     assert settled([rng.gauss(1.0, 0.01) for _ in range(400)], 0.02)
     assert not settled([0.0] * 10, 0.02)
@@ -122,30 +125,31 @@ def test_steady_means_neither_faster_nor_slower_between_windows():
     assert not steady([1.0], [1.0])  # one call per window tells nothing
 
 
-def _pace_after(seconds: float, start: float, end: float):
-    """A forward whose calls take `start` s at first, then less and less, `end` s from `seconds` on."""
+def _paced(pace):
+    """A forward whose calls take `pace(t)` seconds, t the time since its first call, asleep: a busy wait's
+    pace would be the scheduler's on a loaded host."""
     began = []
 
     def forward() -> None:
-        began.append(began[0] if began else time.perf_counter())
         now = time.perf_counter()
-        share = min(1.0, (now - began[0]) / seconds) if seconds else 1.0
-        until = now + start + (end - start) * share
-        while time.perf_counter() < until:  # busy, not asleep: the host's wake-up latency would set the pace
-            pass
+        began.append(began[0] if began else now)
+        time.sleep(pace(now - began[0]))
     return forward
+
+
+def _ramp(seconds: float, start: float, end: float):
+    return lambda t: start + (end - start) * min(1.0, t / seconds)
 
 
 def test_warm_up_lasts_until_the_calls_run_at_a_steady_pace():
     profile = TimingProfile(warmup_calls=3, warmup_min_seconds=0.05, warmup_seconds=0.6, min_calls=5,
                             min_seconds=0.0)
-    steady_report = timing.measure(_pace_after(0.0, 0.001, 0.001), torch.device("cpu"), profile)
-    ramp_report = timing.measure(_pace_after(0.3, 0.004, 0.001), torch.device("cpu"), profile)
-    assert 0.05 <= steady_report["warmup_seconds"] < 0.2  # steady from the start: stops soon after the minimum
-    assert 0.3 <= ramp_report["warmup_seconds"] <= 0.65   # still getting faster: goes on until it is not
-    capped = timing.measure(_pace_after(0.8, 0.004, 0.001), torch.device("cpu"), profile)
-    assert 0.6 <= capped["warmup_seconds"] < 0.8          # still changing at the cap: the cap ends it
-    drift = timing.measure(_pace_after(20.0, 0.004, 0.001), torch.device("cpu"), profile)
+    cpu = torch.device("cpu")
+    assert 0.05 <= timing.measure(_paced(lambda t: 0.001), cpu, profile)["warmup_seconds"] < 0.2  # steady at once
+    assert 0.3 <= timing.measure(_paced(_ramp(0.3, 0.004, 0.001)), cpu, profile)["warmup_seconds"] <= 0.65
+    slowing = timing.measure(_paced(lambda t: 0.001 * 2 ** (min(t, 0.7) / 0.1)), cpu, profile)  # never steady
+    assert 0.6 <= slowing["warmup_seconds"] < 0.8  # the profile's cap ends it
+    drift = timing.measure(_paced(_ramp(20.0, 0.004, 0.001)), cpu, profile)
     assert drift["warmup_seconds"] < 0.2  # under 1% per 25 ms passes as steady: a drift over seconds is not seen
 
 
