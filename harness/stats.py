@@ -9,7 +9,7 @@ from .verdict import Timing, TimingLoop
 DISTURBED_RATIO = 1.3      # a loop whose empty call is this much slower than the quietest loop's is disturbed,
 DISTURBED_SLACK_MS = 0.001  # and by more than this (the CPU's 5-7 µs empty call, cache misses after the flush)
 ROUNDING_MS = 2.5e-6       # gaps of up to 2 ns between samples are timestamps' rounding, not the clock's step
-STEADY_SHARE = 0.01       # warm-up calls whose pace moves less than this between halves are steady
+STEADY_SHARE = 0.01       # warm-up calls whose pace moves less than this between two windows are steady
 SPAN_CLOCK = "cupti-span"
 HOST_PACED_SHARE = 0.05     # a span this idle (gaps between its activities) moves with the host's pace
 LEAD_TAIL_LIMIT_MS = 0.1    # event time beyond the device span, per call, past which CUPTI's record is not trusted,
