@@ -160,7 +160,6 @@ def timing_of(rounds: list[dict[str, Any]], quietest_ms: float | None = None, sp
                                     seconds=float(report["seconds"]),
                                     warmup_seconds=None if warmup is None else float(warmup)))
         clocks = {str(report["clock"]) for report in rounds}
-        seconds = sum(float(report["seconds"]) for report in rounds)
     except (KeyError, TypeError, ValueError) as exc:
         raise BadSamples(f"malformed timing report: {exc}"[:200]) from None
     if len(clocks) != 1:
@@ -177,7 +176,8 @@ def timing_of(rounds: list[dict[str, Any]], quietest_ms: float | None = None, sp
     median, lo, hi = median_ci([x for samples, loop in zip(series, loops) if loop.kept for x in samples])
     kept_empties = [loop.empty_call_ms for loop in loops if loop.kept and loop.empty_call_ms is not None]
     return Timing(median_ms=median, ci_low_ms=lo, ci_high_ms=hi, calls=sum(loop.calls for loop in loops if loop.kept),
-                  seconds=round(seconds, 3), clock=SPAN_CLOCK if spans else clocks.pop(), loops=loops,
+                  seconds=round(sum(loop.seconds or 0.0 for loop in loops), 3),
+                  clock=SPAN_CLOCK if spans else clocks.pop(), loops=loops,
                   empty_call_ms=min(kept_empties) if kept_empties else None, disturbed=was_disturbed,
                   event_median_ms=median_ci([float(x) for report in kept for x in report["samples"]])[0]
                   if spans else None)

@@ -316,10 +316,11 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
 def _warm_up(fn: Callable[[], Any], device: torch.device, profile: TimingProfile,
              before_call: Callable[[int], object]) -> tuple[deque[Any], int]:
     """Untimed calls, at least `warmup_min_seconds`, then until the calls that ended in the last half of that
-    time ran at the pace of those in the half before (stats.steady), at most `warmup_seconds`. Returns the last outputs, kept alive,
-    and how many buffers the timed calls' outputs take in turn: the ring is filled here, so no timed call
-    allocates. A pace that moves less than stats.STEADY_SHARE per window passes as steady: this waits out a card
-    coming up from idle, not a drift over seconds (heat), which no warm-up of a fraction of a second waits out."""
+    time ran at the pace of those in the half before (stats.steady), at most `warmup_seconds`. Returns the last
+    outputs, kept alive, and how many buffers the timed calls' outputs take in turn: the ring is filled here,
+    so no timed call allocates. A pace that moves less than stats.STEADY_SHARE per window passes as steady:
+    this waits out a card coming up from idle, not a drift over seconds (heat), which no warm-up of a fraction
+    of a second waits out."""
     on_gpu = device.type == "cuda"
     began = _monotonic()
     window = profile.warmup_min_seconds / 2

@@ -12,9 +12,8 @@ import torch
 
 from conftest import ROOT
 
-from harness import tolerance
+from harness import timing, tolerance
 from harness.compare import measure_error
-from harness import timing
 from harness.config import TimingProfile
 from harness.stats import (BadSamples, alone, disturbed, median_ci, paced_by_host, resolution, settled, span_refusal,
                            steady, timing_of)
