@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+from . import stats
 from .config import TIMING_PROFILES, GradeConfig, Timeouts
 from .verdict import Status, TimingLoop, Verdict
 
@@ -166,6 +167,9 @@ def render(v: Verdict) -> str:
                 lines.append(f"  {'':<9} {t.event_median_ms:.4g} ms by CUDA events (host lead and tail included)")
             if t.clock_note:
                 lines.append(f"  {'':<9} event clock, not the device's record: {t.clock_note}")
+            if stats.power_limited(t):
+                lines.append(f"  {'':<9} card at its power or thermal limit for {t.power_limited:.0%} of the timed "
+                             "calls' time: this time moves with its power controller")
             if t.disturbed:
                 lines.append(f"  {'':<9} DISTURBED: every loop ran while the machine was slow (empty call "
                              f"{t.empty_call_ms * 1e3:.3g} µs); grade again for a speedup to rely on")

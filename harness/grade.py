@@ -96,7 +96,11 @@ def _conduct(solution: Path, problem: Path | None, config: GradeConfig, stages) 
 def _pass_reason(verdict: Verdict) -> str:
     if verdict.speedup is None:
         return "correct on every trial (not timed)"
-    return f"correct on every trial; {verdict.speedup:.3g}x the PyTorch reference"
+    limited = [who for who, timing in (("reference", verdict.ref_timing), ("solution", verdict.sol_timing))
+               if stats.power_limited(timing)]
+    caveat = (f" ({' and '.join(limited)} timed with the card at its power limit: such times move with its power "
+              "controller, by up to 5% between loops on an H200)") if limited else ""
+    return f"correct on every trial; {verdict.speedup:.3g}x the PyTorch reference{caveat}"
 
 
 def _memory_backed(min_free: int = 8 << 30) -> str | None:

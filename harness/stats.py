@@ -11,6 +11,7 @@ DISTURBED_SLACK_MS = 0.001  # and by more than this (the CPU's 5-7 µs empty cal
 ROUNDING_MS = 2.5e-6       # gaps of up to 2 ns between samples are timestamps' rounding, not the clock's step
 STEADY_SHARE = 0.01       # warm-up calls whose pace moves less than this between two windows are steady
 SPAN_CLOCK = "cupti-span"
+POWER_LIMITED_SHARE = 0.1  # a Timing whose loops spent this share of their time at the card's limit says so
 HOST_PACED_SHARE = 0.05     # a span this idle (gaps between its activities) moves with the host's pace
 LEAD_TAIL_LIMIT_MS = 0.1    # event time beyond the device span, per call, past which CUPTI's record is not trusted,
 LEAD_TAIL_EMPTIES = 3       # plus this many empty calls and this share of the event time: honest loops on an H200
@@ -101,6 +102,21 @@ def _positive(values: Any, what: str) -> list[float]:
     return numbers
 
 
+def _share(value: Any) -> float | None:
+    if value is None:
+        return None
+    share = float(value)
+    if not 0 <= share <= 1:
+        raise BadSamples(f"a share of the loop's time must lie between 0 and 1, got {value!r}"[:200])
+    return share
+
+
+def power_limited(timing: Timing | None) -> bool:
+    """Did this model's kept loops run with the card held down by its power or thermal limit for long enough to
+    say so? Its time then moves with the card's power controller, by several percent from loop to loop."""
+    return bool(timing and timing.power_limited is not None and timing.power_limited >= POWER_LIMITED_SHARE)
+
+
 def span_refusal(reference: list[dict[str, Any]], solution: list[dict[str, Any]]) -> str:
     """Why these loops cannot be timed by their device spans ('' where they can). Spans time a grade only where
     every loop of both models has them, so both models are always timed by the same clock.
@@ -158,7 +174,8 @@ def timing_of(rounds: list[dict[str, Any]], quietest_ms: float | None = None, sp
             loops.append(TimingLoop(median_ms=median_ci(samples)[0], calls=len(samples),
                                     empty_call_ms=None if empty is None else float(empty),
                                     seconds=float(report["seconds"]),
-                                    warmup_seconds=None if warmup is None else float(warmup)))
+                                    warmup_seconds=None if warmup is None else float(warmup),
+                                    power_limited=_share(report.get("power_limited"))))
         clocks = {str(report["clock"]) for report in rounds}
     except (KeyError, TypeError, ValueError) as exc:
         raise BadSamples(f"malformed timing report: {exc}"[:200]) from None
@@ -175,12 +192,13 @@ def timing_of(rounds: list[dict[str, Any]], quietest_ms: float | None = None, sp
     kept = [report for report, loop in zip(rounds, loops) if loop.kept]
     median, lo, hi = median_ci([x for samples, loop in zip(series, loops) if loop.kept for x in samples])
     kept_empties = [loop.empty_call_ms for loop in loops if loop.kept and loop.empty_call_ms is not None]
+    limited = [loop.power_limited for loop in loops if loop.kept and loop.power_limited is not None]
     return Timing(median_ms=median, ci_low_ms=lo, ci_high_ms=hi, calls=sum(loop.calls for loop in loops if loop.kept),
                   seconds=round(sum(loop.seconds or 0.0 for loop in loops), 3),
                   clock=SPAN_CLOCK if spans else clocks.pop(), loops=loops,
                   empty_call_ms=min(kept_empties) if kept_empties else None, disturbed=was_disturbed,
                   event_median_ms=median_ci([float(x) for report in kept for x in report["samples"]])[0]
-                  if spans else None)
+                  if spans else None, power_limited=max(limited) if limited else None)
 
 
 def alone(rounds: list[dict[str, Any]]) -> Timing:

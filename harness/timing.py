@@ -29,6 +29,9 @@ chosen by the parent, are not timed but checked: they run exactly as timed
 calls do, and their outputs are handed to `on_checked` the moment the device
 is idle (work finished later, by a thread, comes too late for them).
 
+Around the timed calls the timer also reads the driver's count of time the card's clock was held down by its
+power or thermal limit (harness.powerlimit): the report says what share of the loop ran that way.
+
 The loop reports raw samples; the parent computes the statistics
 (harness.stats), pooling several loops of one model where it ran more.
 
@@ -47,6 +50,7 @@ from typing import Any, Callable
 import torch
 
 from .config import TimingProfile
+from .powerlimit import LimitCounter, held_share
 from .roofline import tensor_bytes
 from .stats import BadSamples, median_ci, settled, span_refusal, steady
 
@@ -110,6 +114,18 @@ def reset_persisting_l2() -> None:
     enlarges the persisting carve-out is rejected by the guard, which watches persisting_l2_limit.)"""
     if _cudart is not None:
         _cudart.cudaCtxResetPersistingL2Cache()
+
+
+_limit_counters: dict[int, LimitCounter] = {}
+
+
+def limit_counter(device: torch.device) -> LimitCounter:
+    """The driver's count of time `device` spent held down by its power or thermal limit (one per card)."""
+    index = device.index if device.index is not None else torch.cuda.current_device()
+    if index not in _limit_counters:
+        p = torch.cuda.get_device_properties(index)
+        _limit_counters[index] = LimitCounter(f"{p.pci_domain_id:08X}:{p.pci_bus_id:02X}:{p.pci_device_id:02X}.0")
+    return _limit_counters[index]
 
 
 def _nothing() -> None:
@@ -271,11 +287,13 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
     held, ring = _warm_up(fn, device, profile, before_call)
     warmed = _monotonic() - began
     spans = DeviceSpans() if on_gpu else UNMARKED
+    limits = limit_counter(device) if on_gpu else None
     empties = [call(_nothing, flush, UNMARKED)[0] for _ in range(_EMPTY_CALLS)]
 
     samples: list[float] = []
     timed: list[bool] = []  # per marked call: timed (True) or checked
     timed_from = _monotonic()
+    held_from = limits.held_ns() if limits else None
     read_at = timed_from  # the device's record is read when the loop may first stop, then at doubling lengths
     index = 0
     try:
@@ -308,8 +326,10 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
                     break
     finally:
         recorded = spans.finish()  # also when a call raised: the profiler must not stay on
+    held_to, timed_for = limits.held_ns() if limits else None, _monotonic() - timed_from
     report = _report(samples, empties, timed, recorded, spans.note, on_gpu, began)
     report["warmup_seconds"] = round(warmed, 3)
+    report["power_limited"] = held_share(held_from, held_to, timed_for)
     return report
 
 

@@ -97,6 +97,8 @@ class TimingLoop:
     kept: bool = True             # pooled into the Timing; False: left out, run while the machine was slow
     seconds: float | None = None  # the loop's wall time, warm-up included
     warmup_seconds: float | None = None  # of it, the warm-up's: until the calls ran at a steady pace
+    power_limited: float | None = None  # share of its timed calls' time the card's clock was held down by its
+    #                                     power or thermal limit (the driver's count); None where not counted
 
 
 @dataclass
@@ -114,6 +116,7 @@ class Timing:
     disturbed: bool = False  # even the kept loops ran while the timer was slow (harness.stats): grade again
     event_median_ms: float | None = None  # with the span clock: the same calls by CUDA events, host lead and tail in
     clock_note: str = ""     # on a GPU, why the grade fell back to the event clock
+    power_limited: float | None = None  # the most any kept loop spent at the card's power or thermal limit
 
 
 @dataclass

@@ -36,6 +36,8 @@ def test_seed_conv_direct_convolution_passes_slower_than_cudnn(grade_file):
     assert verdict.correctness.weights.startswith("name")
     assert verdict.correctness.max_rel_err < 1e-5  # fp32 accumulation, no TF32
     assert 0.001 < verdict.speedup < 0.2  # a naive direct convolution against cuDNN
+    limited = verdict.ref_timing.power_limited
+    assert limited is not None and ("power limit" in verdict.reason) == (limited >= 0.1), (limited, verdict.reason)
 
 
 def test_side_stream_work_is_timed(grade_file):
@@ -103,3 +105,36 @@ def test_timed_calls_take_their_inputs_and_outputs_from_several_buffers():
     assert done.returncode == 0, done.stderr[-2000:]
     inputs, outputs = json.loads(done.stdout.strip().splitlines()[-1])
     assert inputs == 8 and outputs >= 4, (inputs, outputs)
+
+
+POWER_LIMIT_SCRIPT = """
+import json, sys, torch
+from pathlib import Path
+from harness import timing, worker
+from harness.config import TimingProfile
+from harness.problem import load_problem
+device = torch.device("cuda")
+counter = timing.limit_counter(device)
+if counter.held_ns() is None:
+    sys.exit(counter.note)
+shares = []
+for path in sys.argv[1:]:
+    problem = load_problem(Path(path))
+    model = worker.construct(problem.Model, worker.init_inputs(problem, 0), 0).to(device)
+    inputs = worker.make_inputs(problem, 0, device)
+    with torch.no_grad():
+        report = timing.measure(lambda: model(*inputs), device, TimingProfile(min_seconds=1.0, max_seconds=1.5))
+    shares.append(report["power_limited"])
+print(json.dumps(shares))
+"""
+
+
+def test_a_loop_at_the_cards_power_limit_says_so_and_a_light_one_does_not():
+    """cuDNN's conv of the seed problem holds a 700 W H100 or H200 at its power limit within a second; a 16M-float
+    ReLU draws ~550 W and never reaches it (docs/performance.md, "At the power limit")."""
+    light = ROOT / "bench" / "fidelity" / "problems" / "relu_short.py"
+    done = subprocess.run([sys.executable, "-c", POWER_LIMIT_SCRIPT, str(CONV_PROBLEM), str(light)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    conv, relu = json.loads(done.stdout.strip().splitlines()[-1])
+    assert conv > 0.5 and relu < 0.1, (conv, relu)

@@ -15,8 +15,9 @@ from conftest import ROOT
 from harness import timing, tolerance
 from harness.compare import measure_error
 from harness.config import TimingProfile
-from harness.stats import (BadSamples, alone, disturbed, median_ci, paced_by_host, resolution, settled, span_refusal,
-                           steady, timing_of)
+from harness.powerlimit import LimitCounter, held_share
+from harness.stats import (BadSamples, alone, disturbed, median_ci, paced_by_host, power_limited, resolution, settled,
+                           span_refusal, steady, timing_of)
 
 
 def test_relative_error_of_a_known_perturbation():
@@ -220,6 +221,31 @@ def test_loops_run_while_the_timer_itself_was_slow_are_left_out():
     assert not disturbed(0.0070, 0.0052) and disturbed(0.0500, 0.0052)
     with pytest.raises(BadSamples):
         timing_of([{"samples": [1.0]}])
+
+
+def test_a_timing_says_how_long_its_kept_loops_ran_at_the_cards_power_limit():
+    quiet = {"samples": [3.0, 3.1], "seconds": 0.5, "clock": "cuda-events", "empty_call_ms": 0.008,
+             "power_limited": 0.85}
+    cool = dict(quiet, power_limited=0.0)
+    slow = dict(quiet, empty_call_ms=0.02, power_limited=1.0)  # left out: its share does not count either
+    timing = timing_of([quiet, cool, slow])
+    assert [loop.power_limited for loop in timing.loops] == [0.85, 0.0, 1.0] and timing.power_limited == 0.85
+    assert power_limited(timing) and not power_limited(timing_of([cool])) and not power_limited(None)
+    assert timing_of([dict(quiet, power_limited=None)]).power_limited is None  # not counted: says nothing
+    for bad in (-0.1, 1.5, float("nan"), "x"):
+        with pytest.raises(BadSamples):
+            timing_of([dict(quiet, power_limited=bad)])
+    assert held_share(10**9, 10**9 + 5 * 10**8, 2.0) == 0.25 and held_share(0, 3 * 10**9, 2.0) == 1.0
+    assert held_share(None, 10**9, 1.0) is None and held_share(5, 4, 1.0) == 0.0
+
+
+def test_without_the_nvidia_driver_the_limit_is_not_counted_and_the_report_says_none():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has the NVIDIA driver: tests/test_gpu.py reads its counter")
+    counter = LimitCounter("00000000:00:00.0")
+    assert counter.held_ns() is None and "NVML" in counter.note
+    report = timing.measure(_paced(lambda t: 0.001), torch.device("cpu"), TimingProfile(min_calls=3))
+    assert report["power_limited"] is None
 
 
 def test_an_untouched_input_holding_nan_counts_as_unchanged():
