@@ -3,7 +3,7 @@
 #   bash bench/gpu_session.sh machine build tests
 #   bash bench/gpu_session.sh fidelity
 #   bash bench/gpu_session.sh fidelity_rest overhead overhead_server
-#   bash bench/gpu_session.sh conv
+#   bash bench/gpu_session.sh conv power
 #   LINT=problems/level1/86_Max_reduction.py SWEEP_GPUS=1 SWEEP_RUNS=cold bash bench/gpu_session.sh lint sweep
 #   SWEEP_GPUS=1 SWEEP_RUNS=warm bash bench/gpu_session.sh sweep
 # and on a machine of two or more GPUs: `bash bench/gpu_session.sh machine sweeptest sweep` (the two-GPU test
@@ -84,6 +84,10 @@ overhead_server() {  # the same grades, every process forked by `kb serve`
 
 conv() {  # the seed's conv reference alone: its two loops, the kernels cuDNN chose, the card's clock, power, heat
   python3 bench/fidelity/conv_reference.py --out "$OUT/conv" 2>&1 | tee "$OUT/conv.txt"
+}
+
+power() {  # each reference's pace over seconds of calls from a rested card, beside NVML's clock, power, reasons
+  python3 bench/fidelity/power_trace.py --out "$OUT/power" ${POWER_ARGS:-} 2>&1 | tee "$OUT/power.txt"
 }
 
 span() {  # what CUPTI sees inside the timed call: lead, kernels, tail; the profiler's cost

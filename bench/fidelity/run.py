@@ -67,7 +67,8 @@ def grade_once(solution: Path, problem: Path, timing: str) -> dict:
             "sol_loops": timings[1].get("loops"), "disturbed": any(t.get("disturbed") for t in timings),
             "empty_call_ms": timings[1].get("empty_call_ms"), "stages": verdict.get("stages"),
             "clock": timings[1].get("clock"), "clock_note": timings[1].get("clock_note"),
-            "ref_event_ms": timings[0].get("event_median_ms"), "sol_event_ms": timings[1].get("event_median_ms")}
+            "ref_event_ms": timings[0].get("event_median_ms"), "sol_event_ms": timings[1].get("event_median_ms"),
+            "ref_power_limited": timings[0].get("power_limited"), "sol_power_limited": timings[1].get("power_limited")}
 
 
 def spread(values: list[float]) -> float | None:
@@ -101,8 +102,15 @@ def summarize(runs: list[dict]) -> dict:
             "speedup_mean_deviation": mean_deviation([r["speedup"] for r in ok]),
             "retimed": sum(len(r["ref_loops"] or []) > 2 or len(r["sol_loops"] or []) > 1 for r in ok),
             "disturbed": sum(bool(r["disturbed"]) for r in ok),
+            "power_limited": [_most(r.get(f"{who}_power_limited") for r in ok) for who in ("ref", "sol")],
             "wall_s_median": statistics.median(r["wall_s"] for r in runs),
             "timing_loops_s_median": statistics.median(r["timing_loops_s"] for r in runs)}
+
+
+def _most(shares) -> float | None:
+    """The largest share of a loop's time at the card's power limit over the grades, None where never counted."""
+    counted = [share for share in shares if share is not None]
+    return max(counted) if counted else None
 
 
 def run_fidelity(cases: dict, repeats: int, timing: str) -> dict:
@@ -224,18 +232,20 @@ def _ms(value: float | None) -> str:
 
 def render(results: dict) -> str:
     lines = ["| case | passed | clock | sol ms (median) | sol spread | ref spread | speedup | speedup spread | mean "
-             "deviation | sol ms by events | speedup spread by events | empty call ms | retimed | disturbed | wall s "
-             "| timing s |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "deviation | sol ms by events | speedup spread by events | empty call ms | retimed | disturbed | at power "
+             "limit (ref, sol) | wall s | timing s |", "|---" * 17 + "|"]
     for name, r in results.get("fidelity", {}).items():
         if "skipped" in r:
-            lines.append(f"| {name} | skipped: {r['skipped']} |||||||||||||||")
+            lines.append(f"| {name} | skipped: {r['skipped']} ||||||||||||||||")
             continue
         lines.append(f"| {name} | {r['passed']} | {', '.join(r.get('clocks', []))} | {_ms(r['sol_ms_median'])} | "
                      f"{_pct(r['sol_ms_spread'])} | "
                      f"{_pct(r.get('ref_ms_spread'))} | {_ms(r['speedup_median'])} | {_pct(r['speedup_spread'])} | "
                      f"{_pct(r.get('speedup_mean_deviation'))} | {_ms(r.get('sol_event_ms_median'))} | "
                      f"{_pct(r.get('event_speedup_spread'))} | {_ms(r.get('empty_call_ms_median'))} | "
-                     f"{r.get('retimed', '-')} | {r.get('disturbed', '-')} | {r['wall_s_median']} | "
+                     f"{r.get('retimed', '-')} | {r.get('disturbed', '-')} | "
+                     f"{', '.join(_pct(share) for share in r.get('power_limited', [None, None]))} | "
+                     f"{r['wall_s_median']} | "
                      f"{r['timing_loops_s_median']} |")
     fid = results.get("fidelity", {})
     if fid.get(COPY_CASE, {}).get("sol_ms_median"):
