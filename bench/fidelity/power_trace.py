@@ -1,7 +1,7 @@
 """How a reference's pace follows the card's clock and power over seconds of back-to-back calls (GPU)
 
     python bench/fidelity/power_trace.py --out DIR [--cases conv,matmul] [--repeats 3] [--seconds 6]
-    python bench/fidelity/power_trace.py --render DIR/power_trace.json
+    python bench/fidelity/power_trace.py --render DIR/power_trace.json[.gz]
 
 The seed's conv reference (cuDNN) moves by up to 5% between timing loops, and its loops are where the card
 reaches its power limit. This script shows the mechanism over time rather than loop by loop: for each case,
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import gzip
 import json
 import statistics
 import subprocess
@@ -188,7 +189,8 @@ def main() -> None:
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.render:
-        render(json.loads(args.render.read_text()), args.bin_seconds, args.skip_seconds)
+        text = gzip.decompress(args.render.read_bytes()) if args.render.suffix == ".gz" else args.render.read_text()
+        render(json.loads(text), args.bin_seconds, args.skip_seconds)
         return
     if args.child is not None:
         print(json.dumps(child(CASES[args.child], args.repeats, args.seconds, args.rest_seconds,
