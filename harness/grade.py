@@ -98,8 +98,8 @@ def _pass_reason(verdict: Verdict) -> str:
         return "correct on every trial (not timed)"
     limited = [who for who, timing in (("reference", verdict.ref_timing), ("solution", verdict.sol_timing))
                if stats.power_limited(timing)]
-    caveat = (f" ({' and '.join(limited)} timed with the card at its power limit: such times move with its power "
-              "controller, by up to 5% between loops on an H200)") if limited else ""
+    caveat = (f" ({' and '.join(limited)} timed with the card at its power limit: such times move by several "
+              "percent with its power controller)") if limited else ""
     return f"correct on every trial; {verdict.speedup:.3g}x the PyTorch reference{caveat}"
 
 

@@ -15,9 +15,11 @@ from conftest import ROOT
 from harness import timing, tolerance
 from harness.compare import measure_error
 from harness.config import TimingProfile
+from harness.grade import _pass_reason
 from harness.powerlimit import LimitCounter, held_share
 from harness.stats import (BadSamples, alone, disturbed, median_ci, paced_by_host, power_limited, resolution, settled,
                            span_refusal, steady, timing_of)
+from harness.verdict import Status, Verdict
 
 
 def test_relative_error_of_a_known_perturbation():
@@ -237,6 +239,18 @@ def test_a_timing_says_how_long_its_kept_loops_ran_at_the_cards_power_limit():
             timing_of([dict(quiet, power_limited=bad)])
     assert held_share(10**9, 10**9 + 5 * 10**8, 2.0) == 0.25 and held_share(0, 3 * 10**9, 2.0) == 1.0
     assert held_share(None, 10**9, 1.0) is None and held_share(5, 4, 1.0) == 0.0
+
+
+def test_a_pass_names_the_model_timed_at_the_power_limit():
+    def timed(share):
+        return timing_of([{"samples": [3.0], "seconds": 0.5, "clock": "cuda-events", "power_limited": share}])
+
+    verdict = Verdict(Status.PASS, "", "sol.py", "problem.py", ref_timing=timed(0.98), sol_timing=timed(0.05))
+    assert "reference timed with the card at its power limit" in _pass_reason(verdict)
+    verdict.sol_timing = timed(0.5)
+    assert "reference and solution timed" in _pass_reason(verdict)
+    verdict.ref_timing = verdict.sol_timing = timed(None)
+    assert "power" not in _pass_reason(verdict)
 
 
 def test_without_the_nvidia_driver_the_limit_is_not_counted_and_the_report_says_none():
