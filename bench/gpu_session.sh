@@ -3,7 +3,7 @@
 #   bash bench/gpu_session.sh machine build tests
 #   bash bench/gpu_session.sh fidelity
 #   bash bench/gpu_session.sh fidelity_rest overhead overhead_server
-#   bash bench/gpu_session.sh conv power
+#   bash bench/gpu_session.sh conv power steps   (steps after build: it needs the fidelity ReLU built)
 #   LINT=problems/level1/86_Max_reduction.py SWEEP_GPUS=1 SWEEP_RUNS=cold bash bench/gpu_session.sh lint sweep
 #   SWEEP_GPUS=1 SWEEP_RUNS=warm bash bench/gpu_session.sh sweep
 # and on a machine of two or more GPUs: `bash bench/gpu_session.sh machine sweeptest sweep` (the two-GPU test
@@ -88,6 +88,10 @@ conv() {  # the seed's conv reference alone: its two loops, the kernels cuDNN ch
 
 power() {  # each reference's pace over seconds of calls from a rested card, beside NVML's clock, power, reasons
   python3 bench/fidelity/power_trace.py --out "$OUT/power" ${POWER_ARGS:-} 2>&1 | tee "$OUT/power.txt"
+}
+
+steps() {  # the launch-bound case's spans on CUPTI's steps: median against the near-median mean, 8 processes
+  python3 bench/fidelity/steps.py --out "$OUT/steps" 2>&1 | tee "$OUT/steps.txt"
 }
 
 span() {  # what CUPTI sees inside the timed call: lead, kernels, tail; the profiler's cost
