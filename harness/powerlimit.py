@@ -31,17 +31,16 @@ class LimitCounter:
         self._nvml, self._handle = None, ctypes.c_void_p()
         try:
             nvml = ctypes.CDLL("libnvidia-ml.so.1")
-        except OSError as exc:
-            self.note = f"NVML not found ({exc})"[:200]
-            return
-        if nvml.nvmlInit_v2() != 0:
-            self.note = "NVML would not initialise"
-        elif nvml.nvmlDeviceGetHandleByPciBusId_v2(pci_bus_id.encode(), ctypes.byref(self._handle)) != 0:
-            self.note = f"NVML does not know the card at {pci_bus_id}"
-        else:
-            self._nvml = nvml
-            if self.held_ns() is None:
-                self.note = "the driver does not count this card's power- and thermal-limited time"
+            if nvml.nvmlInit_v2() != 0:
+                self.note = "NVML would not initialise"
+            elif nvml.nvmlDeviceGetHandleByPciBusId_v2(pci_bus_id.encode(), ctypes.byref(self._handle)) != 0:
+                self.note = f"NVML does not know the card at {pci_bus_id}"
+            else:
+                self._nvml = nvml
+                if self.held_ns() is None:
+                    self.note = "the driver does not count this card's power- and thermal-limited time"
+        except (OSError, AttributeError) as exc:  # no library, or one without these entry points
+            self.note = f"NVML not usable ({exc})"[:200]
 
     def held_ns(self) -> int | None:
         if self._nvml is None:
@@ -49,7 +48,11 @@ class LimitCounter:
         total = 0
         for policy in (_POWER, _THERMAL):
             counted = _ViolationTime()
-            if self._nvml.nvmlDeviceGetViolationStatus(self._handle, policy, ctypes.byref(counted)) != 0:
+            try:
+                failed = self._nvml.nvmlDeviceGetViolationStatus(self._handle, policy, ctypes.byref(counted)) != 0
+            except AttributeError:
+                failed = True
+            if failed:
                 self._nvml = None
                 return None
             total += counted.violationTime

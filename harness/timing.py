@@ -120,7 +120,8 @@ _limit_counters: dict[int, LimitCounter] = {}
 
 
 def limit_counter(device: torch.device) -> LimitCounter:
-    """The driver's count of time `device` spent held down by its power or thermal limit (one per card)."""
+    """The driver's count of time `device` spent held down by its power or thermal limit (one per card). The
+    worker opens it when its process starts, before any solution code, so NVML's start-up is not in a loop."""
     index = device.index if device.index is not None else torch.cuda.current_device()
     if index not in _limit_counters:
         p = torch.cuda.get_device_properties(index)

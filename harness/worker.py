@@ -242,6 +242,8 @@ def run_reference(link: Link, config: dict[str, Any]) -> None:
     device = resolve_device(config["device"])
     problem, sizes = load_sized_problem(config, device)
     reference = Reference(problem, config["weight_seed"], device)
+    if device.type == "cuda":
+        timing.limit_counter(device)  # NVML opens here, not in the first timing loop
     graded: tuple[Reference, dict[str, Any]] | None = None  # the graded sizes, while resized for generalization
     link.send(ok=True, sizes=sizes, **device_info(device))
     for message in link.commands():
@@ -341,7 +343,8 @@ def _construct_for_builds(module: Any, config: dict[str, Any], cache: ExtensionC
 def run_solution(link: Link, config: dict[str, Any]) -> None:
     device = resolve_device(config["device"])
     if device.type == "cuda":
-        torch.empty(0, device=device)  # create the CUDA context now, before any solution code exists here
+        torch.empty(0, device=device)  # create the CUDA context now, before any solution code exists here,
+        timing.limit_counter(device)   # and open the driver's count of time at the power limit
     problem, _ = load_sized_problem(config, device)
     link.send(ok=True)  # warm, and no GPU work until the parent says to load, never while the reference is timed
     commands = link.commands()
