@@ -114,6 +114,10 @@ def test_a_loop_settles_at_its_interval_or_at_its_clocks_resolution():
     # as CUPTI's spans come: whole ns (two timestamps' difference, each rounded) over 1e6, so 1 ns gaps too
     rounded = [(round(x / tick) * 32 - rng.choice((0, 0, 1))) / 1e6 for x in quantized]
     assert settled(rounded, 0.02) and 0.0000309 <= resolution(rounded) <= 0.0000321
+    # Run h's launch-bound loops: the interval ran from 1440 to 1473 ns, one 31 ns step and two ns of rounding
+    straddling = [0.001440] * 190 + [0.001441] * 10 + [0.001472] * 10 + [0.001473] * 190
+    assert median_ci(straddling)[1:] == (0.001440, 0.001473) and settled(straddling, 0.02)
+    assert not settled([0.001440] * 195 + [0.001472] * 5 + [0.001504] * 200, 0.02)  # two steps wide: not yet
     assert not settled([rng.gauss(1.0, 0.2) for _ in range(30)], 0.02)  # a continuous clock: the interval decides
     assert settled([rng.gauss(1.0, 0.01) for _ in range(400)], 0.02)
     assert not settled([0.0] * 10, 0.02)
