@@ -3,7 +3,8 @@
     python bench/fidelity/run.py --out DIR [--repeats 5] [--sections fidelity,profiles,graph,ncu] [--cases conv,16M]
 
 fidelity  each case graded `--repeats` times, each grade an independent `kb grade` process: spread
-          (max/min) of the solution's median and of the speedup, wall time and timing-loop time per grade
+          (max/min) of the solution's median and of the speedup, wall time and timing-loop time per grade,
+          and the most either model's loops ran with the card at its power limit (harness.powerlimit)
 profiles  the short memory-bound case under the quick and precise profiles (default comes from fidelity)
 graph     the launch-bound case timed eagerly and as a CUDA-graph replay, in one process, same timer
 ncu       Nsight Compute's kernel duration (--clock-control none) against the grader's median, as measured
