@@ -24,36 +24,38 @@ class _ViolationTime(ctypes.Structure):
 class LimitCounter:
     """Nanoseconds the card at `pci_bus_id` ("00000000:19:00.0") has spent with its clock held down by its power
     or thermal limit, counted by the driver (nvmlDeviceGetViolationStatus). Where NVML or the counter is not
-    there (no NVIDIA driver, a CPU, a virtual GPU that hides it), `held_ns()` is None and `note` says why."""
+    there (no NVIDIA driver, a CPU, a virtual GPU that hides it), `held_ns()` is None and `note` says why.
+    `nvml` and `handle` are the opened library and the card's handle (None until opened), for readings of
+    the card beside the count (bench/fidelity/power_trace.py)."""
 
     def __init__(self, pci_bus_id: str) -> None:
-        self.note = ""
-        self._nvml, self._handle = None, ctypes.c_void_p()
+        self.note, self.nvml, self.handle = "", None, ctypes.c_void_p()
+        self._counting = False
         try:
             nvml = ctypes.CDLL("libnvidia-ml.so.1")
             if nvml.nvmlInit_v2() != 0:
                 self.note = "NVML would not initialise"
-            elif nvml.nvmlDeviceGetHandleByPciBusId_v2(pci_bus_id.encode(), ctypes.byref(self._handle)) != 0:
+            elif nvml.nvmlDeviceGetHandleByPciBusId_v2(pci_bus_id.encode(), ctypes.byref(self.handle)) != 0:
                 self.note = f"NVML does not know the card at {pci_bus_id}"
             else:
-                self._nvml = nvml
+                self.nvml, self._counting = nvml, True
                 if self.held_ns() is None:
                     self.note = "the driver does not count this card's power- and thermal-limited time"
         except (OSError, AttributeError) as exc:  # no library, or one without these entry points
             self.note = f"NVML not usable ({exc})"[:200]
 
     def held_ns(self) -> int | None:
-        if self._nvml is None:
+        if not self._counting:
             return None
         total = 0
         for policy in (_POWER, _THERMAL):
             counted = _ViolationTime()
             try:
-                failed = self._nvml.nvmlDeviceGetViolationStatus(self._handle, policy, ctypes.byref(counted)) != 0
+                failed = self.nvml.nvmlDeviceGetViolationStatus(self.handle, policy, ctypes.byref(counted)) != 0
             except AttributeError:
                 failed = True
             if failed:
-                self._nvml = None
+                self._counting = False
                 return None
             total += counted.violationTime
         return total

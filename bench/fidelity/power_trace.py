@@ -48,13 +48,12 @@ class _FieldValue(ctypes.Structure):
 
 
 class Card:
-    """NVML readings of one GPU, through the driver's own library."""
+    """NVML readings of one GPU, through the library and handle the grader's limit counter opened."""
 
-    def __init__(self, pci_bus_id: str):
-        self.nvml = ctypes.CDLL("libnvidia-ml.so.1")
-        assert self.nvml.nvmlInit_v2() == 0
-        self.handle = ctypes.c_void_p()
-        assert self.nvml.nvmlDeviceGetHandleByPciBusId_v2(pci_bus_id.encode(), ctypes.byref(self.handle)) == 0
+    def __init__(self, counter):  # a harness.powerlimit.LimitCounter
+        if counter.nvml is None:
+            raise SystemExit(f"no NVML readings of this card: {counter.note}")
+        self.nvml, self.handle = counter.nvml, counter.handle
 
     def read(self) -> dict:
         sm, temp, reasons = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_ulonglong()
@@ -83,9 +82,8 @@ def child(problem_path: Path, repeats: int, seconds: float, rest_seconds: float,
     from harness.worker import construct, init_inputs, make_inputs
 
     device = torch.device("cuda")
-    p = torch.cuda.get_device_properties(device)
-    card = Card(f"{p.pci_domain_id:08X}:{p.pci_bus_id:02X}:{p.pci_device_id:02X}.0")
     counter = limit_counter(device)  # the grader's own count of time at the limit, to set beside the readings
+    card = Card(counter)
     resting_w = card.read()["power_w"]
     problem = load_problem(problem_path)
     model = construct(problem.Model, init_inputs(problem, 0), 0).to(device)

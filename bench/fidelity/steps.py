@@ -32,6 +32,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
+sys.path.insert(0, str(ROOT))
+from harness.stats import median_ci, resolution  # noqa: E402  (no torch: the parent side needs none)
 CASES = {"launch": HERE / "problems" / "relu_launch.py", "short": HERE / "problems" / "relu_short.py"}
 SOLUTION = HERE / "relu_current_stream.py"
 NEAR_STEPS = 2  # the windowed mean keeps spans within this many of the clock's steps of the median
@@ -39,7 +41,6 @@ NEAR_STEPS = 2  # the windowed mean keeps spans within this many of the clock's 
 
 def child(problem_path: Path, seed: int) -> dict:
     import torch
-    sys.path.insert(0, str(ROOT))
     from harness import stats, timing, worker
     from harness.buildcache import ExtensionCache, default_cache_dir
     from harness.problem import load_module, load_problem
@@ -63,9 +64,6 @@ def child(problem_path: Path, seed: int) -> dict:
 def near_median_mean(samples: list[float], steps: int = NEAR_STEPS) -> float:
     """The mean of the samples within `steps` of the clock's steps of their median (harness.stats.resolution):
     far outliers (a call held up by the host) are left out, the mix of the two steps around the median kept."""
-    sys.path.insert(0, str(ROOT))
-    from harness.stats import median_ci, resolution
-
     median = median_ci(samples)[0]
     reach = steps * resolution(samples) + 1e-9
     return statistics.mean(x for x in samples if abs(x - median) <= reach)
@@ -87,9 +85,6 @@ def spread(values: list[float]) -> float:
 
 
 def render(results: list[dict]) -> None:
-    sys.path.insert(0, str(ROOT))
-    from harness.stats import median_ci
-
     estimates = {"median": lambda s: median_ci(s)[0], "near-median mean": near_median_mean}
     print("process | model | calls | median ns | near-median mean ns | commonest spans")
     for p, result in enumerate(results):
