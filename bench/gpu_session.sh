@@ -60,13 +60,17 @@ lint() {  # $LINT: only these problems, on the first GPU; else every problem, le
   cat "$OUT/lint-level1.txt" "$OUT/lint-level23.txt" >> "$OUT/lint.txt"
 }
 
-fidelity() {  # the graded cases (about 5 minutes; $FIDELITY_CASES: some of them); fidelity_rest adds to its results.json
-  python3 bench/fidelity/run.py --out "$OUT/fidelity" --sections fidelity ${FIDELITY_CASES:+--cases "$FIDELITY_CASES"} \
+# The fidelity record lives in .gpu/fidelity, which stays on a warm machine: fidelity_rest, in a later call,
+# compares ncu with the fidelity section's medians and adds to the same results.json. Each call copies it to $OUT.
+fidelity() {  # the graded cases (about 5 minutes; $FIDELITY_CASES: some of them)
+  python3 bench/fidelity/run.py --out .gpu/fidelity --sections fidelity ${FIDELITY_CASES:+--cases "$FIDELITY_CASES"} \
     2>&1 | tee "$OUT/fidelity.txt"
+  cp -r .gpu/fidelity "$OUT/"
 }
 
 fidelity_rest() {
-  python3 bench/fidelity/run.py --out "$OUT/fidelity" --sections graph,ncu,profiles 2>&1 | tee -a "$OUT/fidelity.txt"
+  python3 bench/fidelity/run.py --out .gpu/fidelity --sections graph,ncu,profiles 2>&1 | tee -a "$OUT/fidelity.txt"
+  cp -r .gpu/fidelity "$OUT/"
 }
 
 overhead() {  # a first grade (cold unless an earlier section built it), then cached re-grades, of the short
