@@ -1,11 +1,13 @@
 """Timing fidelity on the GPU: how stable, how accurate and how costly the grader's timer is (issue 6).
 
     python bench/fidelity/run.py --out DIR [--repeats 5] [--sections fidelity,profiles,graph,ncu] [--cases conv,16M]
+        [--profiles quick,precise]
 
 fidelity  each case graded `--repeats` times, each grade an independent `kb grade` process: spread
           (max/min) of the solution's median and of the speedup, wall time and timing-loop time per grade,
           and the most either model's loops ran with the card at its power limit (harness.powerlimit)
-profiles  the short memory-bound case under the quick and precise profiles (default comes from fidelity)
+profiles  the short memory-bound case (or the --cases given) under the --profiles (default: quick and
+          precise; default itself comes from fidelity)
 graph     the launch-bound case timed eagerly and as a CUDA-graph replay, in one process, same timer
 ncu       Nsight Compute's kernel duration (--clock-control none) against the grader's median, as measured
           and less the empty call's time (the timer's own cost, which the grader reports and does not subtract)
@@ -30,6 +32,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
+sys.path.insert(0, str(ROOT))
+from harness.config import TIMING_PROFILES  # noqa: E402  (no torch: the parent side needs none)
 PROBLEMS = ROOT / "problems"
 CASES = {  # name: (solution, problem, kernel-name pattern for ncu)
     "launch-bound relu (64K)": (HERE / "relu_current_stream.py", HERE / "problems" / "relu_launch.py", "fidelity_relu"),
@@ -260,8 +264,9 @@ def render(results: dict) -> str:
         for name, r in by_case.items():
             if "runs" in r:
                 lines.append(f"Profile {profile}, {name}: speedup spread {_pct(r['speedup_spread'])}, sol spread "
-                             f"{_pct(r['sol_ms_spread'])}, wall {r['wall_s_median']} s, timing loops "
-                             f"{r['timing_loops_s_median']} s")
+                             f"{_pct(r['sol_ms_spread'])}, ref spread {_pct(r['ref_ms_spread'])}, at power limit "
+                             f"(ref, sol) {', '.join(_pct(x) for x in r['power_limited'])}, wall "
+                             f"{r['wall_s_median']} s, timing loops {r['timing_loops_s_median']} s")
     graph = results.get("graph")
     if graph and "eager_ms" in graph:
         spans = (f"; device spans: eager {_ms(graph.get('eager_span_ms'))} ms, CUDA graph "
@@ -286,8 +291,12 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--sections", default="fidelity,profiles,graph,ncu")
     parser.add_argument("--cases", help="only the cases whose names contain one of these, comma-separated (the "
-                        "graph section always times the launch-bound case)")
+                        "graph section always times the launch-bound case; profiles, without it, the short one)")
+    parser.add_argument("--profiles", default="quick,precise", help="the timing profiles of the profiles section")
     args = parser.parse_args()
+    unknown = set(args.profiles.split(",")) - set(TIMING_PROFILES)
+    if unknown:
+        parser.error(f"unknown timing profiles {sorted(unknown)}: choose from {sorted(TIMING_PROFILES)}")
     cases = {name: case for name, case in CASES.items()
              if not args.cases or any(part in name for part in args.cases.split(","))}
     sections = set(args.sections.split(","))
@@ -315,10 +324,10 @@ def main() -> int:
                                  args.out)
         keep()
     if "profiles" in sections:
-        short = {k: v for k, v in cases.items() if k.startswith("short")}
-        results["profiles"] = {}
-        for profile in ("quick", "precise"):
-            results["profiles"][profile] = run_fidelity(short, args.repeats, profile)
+        chosen = cases if args.cases else {k: v for k, v in cases.items() if k.startswith("short")}
+        for profile in args.profiles.split(","):
+            results.setdefault("profiles", {}).setdefault(profile, {}).update(
+                run_fidelity(chosen, args.repeats, profile))
             keep()
     table = render(results)
     (args.out / "results.md").write_text(table + "\n")
