@@ -123,6 +123,33 @@ def test_a_loop_settles_at_its_interval_or_at_its_clocks_resolution():
     assert not settled([0.0] * 10, 0.02)
 
 
+def test_a_timings_interval_spans_half_the_clocks_step_where_its_samples_sit_on_one():
+    def spans(low, mid, high, counts=(30, 120, 50)):  # ms, on CUPTI's ~32 ns steps, the median's step the commonest
+        return {"samples": [x * 30 for x in (low, mid, high)], "spans": [low] * counts[0] + [mid] * counts[1]
+                + [high] * counts[2], "seconds": 0.2, "clock": "cuda-events", "empty_call_ms": 0.012}
+
+    def grade(ref, sol):
+        return Verdict(Status.PASS, "", "sol.py", "problem.py", ref_timing=timing_of([ref], spans=True),
+                       sol_timing=timing_of([sol], spans=True))
+
+    # Run h's launch-bound grades furthest apart (4.3%): each model's median a step the other way
+    here = grade(spans(0.001409, 0.001440, 0.001472), spans(0.001504, 0.001536, 0.001567))
+    there = grade(spans(0.001440, 0.001471, 0.001503), spans(0.001472, 0.001505, 0.001536))
+    assert median_ci(spans(0.001409, 0.001440, 0.001472)["spans"])[1:] == (0.001440, 0.001440)  # zero width
+    timing = here.ref_timing
+    assert timing.median_ms == 0.001440 and math.isclose(timing.ci_high_ms - timing.ci_low_ms, 0.000031, rel_tol=0.05)
+    # each median up to half a step from the kernel's, opposite ways in the two grades: the intervals meet
+    assert here.speedup_ci[1] >= there.speedup_ci[0] - 1e-9 and there.speedup_ci[1] > here.speedup_ci[0]
+    assert not here.speedup_ci[0] <= there.speedup <= here.speedup_ci[1]
+    once = grade(spans(0.001440, 0.001471, 0.001503), spans(0.001504, 0.001536, 0.001567))  # the reference's alone
+    assert once.speedup_ci[0] < here.speedup_ci[1] - 0.01 and here.speedup_ci[0] < once.speedup_ci[1] - 0.01  # overlap
+    rng = random.Random(3)
+    fine = [rng.gauss(0.3, 0.003) for _ in range(400)]  # a fine clock: the interval is the order statistics'
+    interval = timing_of([{"samples": fine, "seconds": 0.2, "clock": "cuda-events"}])
+    _, lo, hi = median_ci(fine)
+    assert lo - 1e-5 < interval.ci_low_ms < lo and hi < interval.ci_high_ms < hi + 1e-5  # widened by < 10 ns
+
+
 def test_steady_means_neither_faster_nor_slower_between_windows():
     rng = random.Random(2)
     flat = [rng.gauss(1.0, 0.002) for _ in range(40)]
