@@ -66,7 +66,8 @@ def grade_once(solution: Path, problem: Path, timing: str) -> dict:
     verdict = json.loads(done.stdout)
     timings = [verdict.get(k) or {} for k in ("ref_timing", "sol_timing")]
     return {"status": verdict["status"], "reason": verdict["reason"], "sol_ms": verdict["sol_ms"],
-            "ref_ms": verdict["ref_ms"], "speedup": verdict["speedup"], "wall_s": round(wall, 2),
+            "ref_ms": verdict["ref_ms"], "speedup": verdict["speedup"], "speedup_ci": verdict.get("speedup_ci"),
+            "wall_s": round(wall, 2),
             "timing_loops_s": round(sum(t.get("seconds", 0) for t in timings), 2),
             "calls": [t.get("calls") for t in timings], "ref_loops": timings[0].get("loops"),
             "sol_loops": timings[1].get("loops"), "disturbed": any(t.get("disturbed") for t in timings),
@@ -105,11 +106,21 @@ def summarize(runs: list[dict]) -> dict:
                                             if r.get("ref_event_ms") and r.get("sol_event_ms")]),
             "speedup_spread": spread([r["speedup"] for r in ok]),
             "speedup_mean_deviation": mean_deviation([r["speedup"] for r in ok]),
+            **intervals([r.get("speedup_ci") for r in ok]),
             "retimed": sum(len(r["ref_loops"] or []) > 2 or len(r["sol_loops"] or []) > 1 for r in ok),
             "disturbed": sum(bool(r["disturbed"]) for r in ok),
             "power_limited": [_most(r.get(f"{who}_power_limited") for r in ok) for who in ("ref", "sol")],
             "wall_s_median": statistics.median(r["wall_s"] for r in runs),
             "timing_loops_s_median": statistics.median(r["timing_loops_s"] for r in runs)}
+
+
+def intervals(cis: list) -> dict:
+    """The grades' speedup intervals: their median width (hi / lo - 1), and whether one speedup lies in all of
+    them (the grades agree within what each says it knows); None where a grade has none."""
+    if not cis or any(not ci for ci in cis):
+        return {"speedup_ci_width": None, "speedup_cis_meet": None}
+    return {"speedup_ci_width": statistics.median(hi / lo - 1 for lo, hi in cis),
+            "speedup_cis_meet": max(lo for lo, _ in cis) <= min(hi for _, hi in cis)}
 
 
 def _most(shares) -> float | None:
@@ -231,22 +242,28 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.2f}%"
 
 
+def _yes_no(value: bool | None) -> str:
+    return "-" if value is None else "yes" if value else "no"
+
+
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.4g}"
 
 
 def render(results: dict) -> str:
     lines = ["| case | passed | clock | sol ms (median) | sol spread | ref spread | speedup | speedup spread | mean "
-             "deviation | sol ms by events | speedup spread by events | empty call ms | retimed | disturbed | at power "
-             "limit (ref, sol) | wall s | timing s |", "|---" * 17 + "|"]
+             "deviation | speedup interval (median width, all meet) | sol ms by events | speedup spread by events | "
+             "empty call ms | retimed | disturbed | at power limit (ref, sol) | wall s | timing s |", "|---" * 18 + "|"]
     for name, r in results.get("fidelity", {}).items():
         if "skipped" in r:
-            lines.append(f"| {name} | skipped: {r['skipped']} ||||||||||||||||")
+            lines.append(f"| {name} | skipped: {r['skipped']} |||||||||||||||||")
             continue
         lines.append(f"| {name} | {r['passed']} | {', '.join(r.get('clocks', []))} | {_ms(r['sol_ms_median'])} | "
                      f"{_pct(r['sol_ms_spread'])} | "
                      f"{_pct(r.get('ref_ms_spread'))} | {_ms(r['speedup_median'])} | {_pct(r['speedup_spread'])} | "
-                     f"{_pct(r.get('speedup_mean_deviation'))} | {_ms(r.get('sol_event_ms_median'))} | "
+                     f"{_pct(r.get('speedup_mean_deviation'))} | {_pct(r.get('speedup_ci_width'))}, "
+                     f"{_yes_no(r.get('speedup_cis_meet'))} | "
+                     f"{_ms(r.get('sol_event_ms_median'))} | "
                      f"{_pct(r.get('event_speedup_spread'))} | {_ms(r.get('empty_call_ms_median'))} | "
                      f"{r.get('retimed', '-')} | {r.get('disturbed', '-')} | "
                      f"{', '.join(_pct(share) for share in r.get('power_limited', [None, None]))} | "
