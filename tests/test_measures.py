@@ -125,8 +125,9 @@ def test_a_loop_settles_at_its_interval_or_at_its_clocks_resolution():
 
 def test_a_timings_interval_spans_half_the_clocks_step_where_its_samples_sit_on_one():
     def spans(low, mid, high, counts=(30, 120, 50)):  # ms, on CUPTI's ~32 ns steps, the median's step the commonest
-        return {"samples": [x * 30 for x in (low, mid, high)], "spans": [low] * counts[0] + [mid] * counts[1]
-                + [high] * counts[2], "seconds": 0.2, "clock": "cuda-events", "empty_call_ms": 0.012}
+        device = [low] * counts[0] + [mid] * counts[1] + [high] * counts[2]
+        return {"samples": [x * 30 for x in device], "spans": device, "seconds": 0.2, "clock": "cuda-events",
+                "empty_call_ms": 0.012}
 
     def grade(ref, sol):
         return Verdict(Status.PASS, "", "sol.py", "problem.py", ref_timing=timing_of([ref], spans=True),

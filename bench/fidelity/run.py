@@ -311,7 +311,8 @@ def main() -> int:
                         "graph section always times the launch-bound case; profiles, without it, the short one)")
     parser.add_argument("--profiles", default="quick,precise", help="the timing profiles of the profiles section")
     args = parser.parse_args()
-    unknown = set(args.profiles.split(",")) - set(TIMING_PROFILES)
+    profiles = args.profiles.split(",")
+    unknown = set(profiles) - set(TIMING_PROFILES)
     if unknown:
         parser.error(f"unknown timing profiles {sorted(unknown)}: choose from {sorted(TIMING_PROFILES)}")
     cases = {name: case for name, case in CASES.items()
@@ -342,7 +343,7 @@ def main() -> int:
         keep()
     if "profiles" in sections:
         chosen = cases if args.cases else {k: v for k, v in cases.items() if k.startswith("short")}
-        for profile in args.profiles.split(","):
+        for profile in profiles:
             results.setdefault("profiles", {}).setdefault(profile, {}).update(
                 run_fidelity(chosen, args.repeats, profile))
             keep()

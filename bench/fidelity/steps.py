@@ -37,7 +37,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
-from harness.stats import median_ci, resolution  # noqa: E402  (no torch: the parent side needs none)
+from harness.stats import ROUNDING_MS, median_ci, resolution  # noqa: E402  (no torch: the parent side needs none)
 CASES = {"launch": HERE / "problems" / "relu_launch.py", "short": HERE / "problems" / "relu_short.py"}
 SOLUTION = HERE / "relu_current_stream.py"
 NEAR_STEPS = 2  # the windowed mean keeps spans within this many of the clock's steps of the median
@@ -74,11 +74,11 @@ def near_median_mean(samples: list[float], steps: int = NEAR_STEPS) -> float:
 
 
 def step_counts(samples: list[float]) -> collections.Counter:
-    """How many samples sit on each step (in ns), values up to 2 ns apart (timestamps' rounding) counted as one."""
+    """How many samples sit on each step (in ns), values within the timestamps' rounding counted as one."""
     counts: collections.Counter = collections.Counter()
     step = None
     for ns in sorted(round(x * 1e6) for x in samples):
-        if step is None or ns - step > 2:
+        if step is None or ns - step > ROUNDING_MS * 1e6:
             step = ns
         counts[step] += 1
     return counts
