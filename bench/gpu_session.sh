@@ -62,15 +62,17 @@ lint() {  # $LINT: only these problems, on the first GPU; else every problem, le
 
 # The fidelity record lives in .gpu/fidelity, which stays on a warm machine: fidelity_rest, in a later call,
 # compares ncu with the fidelity section's medians and adds to the same results.json. Each call copies it to $OUT.
-fidelity() {  # the graded cases (about 5 minutes; $FIDELITY_CASES: some of them)
-  python3 bench/fidelity/run.py --out .gpu/fidelity --sections fidelity ${FIDELITY_CASES:+--cases "$FIDELITY_CASES"} \
-    2>&1 | tee "$OUT/fidelity.txt"
+fidelity_record() {  # run.py with these arguments on the kept record, its log and a copy of the record in $OUT
+  python3 bench/fidelity/run.py --out .gpu/fidelity "$@" 2>&1 | tee -a "$OUT/fidelity.txt"
   cp -r .gpu/fidelity "$OUT/"
 }
 
-fidelity_rest() {
-  python3 bench/fidelity/run.py --out .gpu/fidelity --sections graph,ncu,profiles 2>&1 | tee -a "$OUT/fidelity.txt"
-  cp -r .gpu/fidelity "$OUT/"
+fidelity() {  # the graded cases (about 5 minutes; $FIDELITY_CASES: some of them)
+  fidelity_record --sections fidelity ${FIDELITY_CASES:+--cases "$FIDELITY_CASES"}
+}
+
+fidelity_rest() {  # graph, ncu (against the fidelity section's medians) and profiles
+  fidelity_record --sections graph,ncu,profiles
 }
 
 overhead() {  # a first grade (cold unless an earlier section built it), then cached re-grades, of the short
