@@ -198,8 +198,11 @@ torch.cuda.synchronize()
 """
 
 
-def run_ncu(cases: dict, grader: dict, out: Path) -> dict:
-    """Nsight Compute's duration of the solution's kernel (median of 5 launches) against the grader's median."""
+def run_ncu(cases: dict, grader: dict) -> dict:
+    """Nsight Compute's duration of the solution's kernel (median of 5 launches) against the grader's median.
+
+    The profiled script is passed with -c, not written beside the results: a GPU call brings back only a
+    few files (run d's record did not come back for its ncu target scripts)."""
     ncu = shutil.which("ncu")
     if ncu is None:
         return {"error": "ncu not found"}
@@ -210,10 +213,9 @@ def run_ncu(cases: dict, grader: dict, out: Path) -> dict:
         summary = grader.get(name, {})
         if not summary.get("sol_ms_median"):
             continue
-        target = out / f"ncu_target_{len(results)}.py"
-        target.write_text(_NCU_TARGET.format(root=str(ROOT), problem=str(problem), solution=str(solution)))
+        target = _NCU_TARGET.format(root=str(ROOT), problem=str(problem), solution=str(solution))
         done = subprocess.run([ncu, "--clock-control", "none", "--csv", "--metrics", "gpu__time_duration.sum",
-                               "--kernel-name", f"regex:{pattern}", sys.executable, str(target)],
+                               "--kernel-name", f"regex:{pattern}", sys.executable, "-c", target],
                               capture_output=True, text=True, cwd=ROOT)
         durations = _ncu_durations_ms(done.stdout)
         if not durations:
@@ -338,8 +340,7 @@ def main() -> int:
         results["graph"] = run_graph(solution, problem)
         keep()
     if "ncu" in sections:
-        results["ncu"] = run_ncu({k: v for k, v in cases.items() if "launch" not in k}, results.get("fidelity", {}),
-                                 args.out)
+        results["ncu"] = run_ncu({k: v for k, v in cases.items() if "launch" not in k}, results.get("fidelity", {}))
         keep()
     if "profiles" in sections:
         chosen = cases if args.cases else {k: v for k, v in cases.items() if k.startswith("short")}
