@@ -8,7 +8,7 @@ mkdir -p "$OUT"
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
 export TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST:-9.0}
 export KB_CACHE_DIR=${KB_CACHE_DIR:-/tmp/kb-gpu-cache} KB_TEST_CACHE_DIR=${KB_CACHE_DIR:-/tmp/kb-gpu-cache}
-kb() { python3 -m harness.cli "$@"; }
+kb() { python3 -m harness "$@"; }
 
 { date -u; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv;
   python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)"; nvcc --version | tail -2; } \

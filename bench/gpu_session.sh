@@ -16,7 +16,7 @@ mkdir -p "$OUT" .gpu
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
 export TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST:-9.0}
 export KB_CACHE_DIR=${KB_CACHE_DIR:-$PWD/.gpu/cache} KB_TEST_CACHE_DIR=${KB_CACHE_DIR:-$PWD/.gpu/cache}
-kb() { python3 -m harness.cli "$@"; }
+kb() { python3 -m harness "$@"; }
 cuda_solutions() { grep -l "cuda_sources\|\.cu\"" solutions/level*/*.py; }
 
 machine() {

@@ -23,12 +23,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from harness import forkserver  # noqa: E402
+from harness.wire import launch  # noqa: E402
 
 
 def grade_once(solution: Path, problem: Path, device: str, cache: Path, server: Path | None) -> dict:
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "harness.cli", "grade", str(solution), "--problem", str(problem),
+    done = subprocess.run([sys.executable, "-m", "harness", "grade", str(solution), "--problem", str(problem),
                            "--device", device, "--json", "--cache-dir", str(cache),
                            *(["--server", str(server)] if server else [])],
                           capture_output=True, text=True, cwd=ROOT)
@@ -59,7 +59,7 @@ def main() -> None:
         cache, server = (args.cache.resolve() if args.cache else Path(work) / "cache"), None
         if args.server:
             started = time.monotonic()
-            server = stack.enter_context(forkserver.running(Path(work) / "server.sock")).socket
+            server = stack.enter_context(launch.running(Path(work) / "server.sock")).socket
             print(f"kb serve ready after {time.monotonic() - started:.2f} s")
         rows = [("first", grade_once(args.solution, args.problem, args.device, cache, server))]
         rows += [(f"cached {i + 1}", grade_once(args.solution, args.problem, args.device, cache, server))

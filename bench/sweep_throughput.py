@@ -20,9 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.config import TIMING_PROFILES, GradeConfig
-from harness.results import ResultStore, find_pairs
-from harness.sweep import device_slots, sweep
+from harness import TIMING_PROFILES, GradeConfig
+from harness.tools.results import ResultStore, find_pairs
+from harness.tools.sweep import device_slots, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,7 +2,7 @@
 
     python bench/trial_cost.py --device cuda --problem bench/fidelity/problems/relu_short.py [--repeats 3]
 
-The steps, as harness.worker takes them (the problem's own Model stands in for ModelNew):
+The steps, as the grader's processes (harness.child) take them (the problem's own Model stands in for ModelNew):
 
   prepare   reference process: the trial's inputs, the reference's outputs, the float64 oracle, their distance
   inputs    solution process: the trial's inputs again
@@ -33,13 +33,16 @@ def main() -> None:
     args = parser.parse_args()
 
     import torch
-    from harness import compare, guard, worker
-    from harness.problem import load_problem
+    from harness.child import compare, guard
+    from harness.child.device import started
+    from harness.child.inputs import make_inputs
+    from harness.child.problem import load_problem
+    from harness.child.reference import Reference, compare_saved
 
     device = torch.device(args.device)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     problem = load_problem(args.problem.resolve())
-    reference = worker.Reference(problem, 1, device)
+    reference = Reference(problem, 1, device)
     checker = guard.CallChecker(guard.OwnCodeCounter(), require_own_code=False)
     steps: dict[str, float] = {}
 
@@ -51,13 +54,13 @@ def main() -> None:
         steps[name] = time.perf_counter() - started
         return value
 
-    print(f"{args.problem.name} on {worker.device_info(device)['device_name']}, torch {torch.__version__}")
+    print(f"{args.problem.name} on {started(device, '').device_name}, torch {torch.__version__}")
     print(f"{'repeat':>6} {'prepare':>8} {'inputs':>8} {'checked':>8} {'save':>8} {'compare':>8} {'total':>8}")
     with tempfile.TemporaryDirectory(prefix="kb-trial-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None) as d:
         for repeat in range(args.repeats):
             seed, path = 100 + repeat, Path(d) / f"outputs-{repeat}.pt"
             step("prepare", lambda: reference.prepare({"id": repeat, "seed": seed}))
-            inputs = step("inputs", lambda: worker.make_inputs(problem, seed, device))
+            inputs = step("inputs", lambda: make_inputs(problem, seed, device))
 
             def checked():
                 with guard.PoisonedMemory.around(inputs, device), torch.no_grad():
@@ -66,7 +69,7 @@ def main() -> None:
             outputs = step("checked", checked)
             step("save", lambda: torch.save([t.detach().to("cpu", copy=True) for t in outputs], path))
             oracle, ref_outputs = reference.pending.pop(repeat)
-            errors = step("compare", lambda: worker._compare_trial(path, oracle, ref_outputs, device))
+            errors = step("compare", lambda: compare_saved(path, oracle, ref_outputs, device))
             assert errors[0]["problem"] == "", errors
             print(f"{repeat:>6} " + " ".join(f"{steps[k]:>8.3f}" for k in ("prepare", "inputs", "checked", "save",
                                                                            "compare")) + f" {sum(steps.values()):>8.3f}")

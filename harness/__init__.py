@@ -1,18 +1,26 @@
 """kb: a trusted grader for KernelBench-style custom-kernel solutions.
 
-Stages, one module each, data flowing one way:
-  problem.py -> buildcache.py -> worker.py (isolated processes) -> compare.py
-  -> tolerance.py -> timing.py -> verdict.py, orchestrated by grade.py.
+The public API (the CLI, kb-sweep and the pytest gate are thin layers over it):
+
+    import harness
+    verdict = harness.grade("solutions/level1/19_ReLU.py", device="cpu", trials=3)
+    verdict.status, verdict.speedup, verdict.to_json()
+
+`grade` and `build` take a GradeConfig, keyword settings, or both (`configure` builds one the same way).
+The package's layout is its trust boundary (docs/design.md):
+
+  common/  plain values and pure functions both sides share: settings, the verdict, statistics, tolerance
+  parent/  the trusted parent: runs a grade and decides its verdict; never imports torch or solution code
+  wire/    what crosses between parent and children: typed messages, signed lines, starting a child
+  child/   the processes that run beside solution code: reference, build, solution, lint, `kb serve`
+  tools/   built on the API: the kb command line, kb-sweep, results and reports, the pytest gate, kb lint
 """
-from .config import GradeConfig, Timeouts, TimingProfile
-from .verdict import Status, Verdict
+from .common.errors import BadInput, SettingsError
+from .common.settings import TIMING_PROFILES, GradeConfig, Timeouts, TimingProfile, configure
+from .common.verdict import (BuildReport, CorrectnessReport, Extension, Generalization, Provenance, Status, Timing,
+                             TimingLoop, TrialResult, Verdict, Work)
+from .parent.grade import build, grade
 
-
-def grade(*args, **kwargs):
-    """See harness.grade.grade."""
-    from .grade import grade as _grade
-
-    return _grade(*args, **kwargs)
-
-
-__all__ = ["GradeConfig", "Status", "Timeouts", "TimingProfile", "Verdict", "grade"]
+__all__ = ["BadInput", "BuildReport", "CorrectnessReport", "Extension", "Generalization", "GradeConfig", "Provenance",
+           "SettingsError", "Status", "TIMING_PROFILES", "Timeouts", "Timing", "TimingLoop", "TimingProfile",
+           "TrialResult", "Verdict", "Work", "build", "configure", "grade"]

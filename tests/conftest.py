@@ -10,10 +10,8 @@ from typing import Iterator
 
 import pytest
 
-from harness import forkserver
-from harness.config import TIMING_PROFILES, GradeConfig, Timeouts
-from harness.grade import grade
-from harness.verdict import Verdict
+from harness import TIMING_PROFILES, GradeConfig, Timeouts, Verdict, grade
+from harness.wire.launch import RunningServer, running
 
 # On a machine with N GPUs, `KB_TEST_SPREAD_GPUS=N pytest -n N -m cuda` pins each xdist worker (and the
 # grades it starts) to a card of its own, before anything initialises CUDA.
@@ -46,9 +44,9 @@ def cache_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def fork_server(tmp_path_factory) -> Iterator[forkserver.RunningServer]:
+def fork_server(tmp_path_factory) -> Iterator[RunningServer]:
     """One `kb serve` for the session: grades given its socket fork their processes from it."""
-    with forkserver.running(tmp_path_factory.mktemp("server") / "server.sock") as server:
+    with running(tmp_path_factory.mktemp("server") / "server.sock") as server:
         yield server
 
 
@@ -76,7 +74,7 @@ def kb(cache_dir):
 
     def run(*args: str, timeout: float = 900) -> tuple[int, str, str]:
         env = dict(os.environ, KB_CACHE_DIR=str(cache_dir))
-        done = subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
+        done = subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True,
                               env=env, cwd=ROOT, timeout=timeout)
         return done.returncode, done.stdout, done.stderr
 

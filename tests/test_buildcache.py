@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 from conftest import FIXTURES, ROOT, parse_single_json
-from harness.verdict import Status
+from harness import Status
 
 CPU = FIXTURES / "cpu"
 
@@ -63,7 +63,7 @@ def _salted_solution(folder: Path) -> Path:
 
 def _kb_grade(solution: Path, cache: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "harness.cli", "grade", str(solution), "--problem",
+        [sys.executable, "-m", "harness", "grade", str(solution), "--problem",
          str(ROOT / "problems" / "level1" / "19_ReLU.py"), "--device", "cpu", "--json", "--no-timing",
          "--trials", "2", "--cache-dir", str(cache)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -82,7 +82,7 @@ def test_a_build_killed_midway_blocks_nothing(tmp_path):
     solution, cache = _salted_solution(tmp_path), tmp_path / "cache"
     # Build through the cache directly in a process of its own, and kill it (and its compiler) mid-build.
     builder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from harness.buildcache import ExtensionCache; from pathlib import Path;"
+        [sys.executable, "-c", "import sys; from harness.child.buildcache import ExtensionCache; from pathlib import Path;"
          "ExtensionCache(Path(sys.argv[1]), None, False).install();"
          "import importlib.util as u; s = u.spec_from_file_location('m', sys.argv[2]); s.loader.exec_module("
          "u.module_from_spec(s))", str(cache), str(solution)],

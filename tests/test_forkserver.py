@@ -1,4 +1,4 @@
-"""`kb serve` (harness.forkserver): a grade whose processes the server forks, on the CPU, real processes.
+"""`kb serve` (harness.child.server, harness.wire.launch): a grade whose processes the server forks, on the CPU, real processes.
 
 Grading itself through the server is covered where the spawned path is: the tests that take the `launch`
 fixture (conftest.py) run once each way, the cheats among them. Here: what only the server does.
@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from conftest import FIXTURES, RELU_PROBLEM, ROOT, parse_single_json
-from harness import forkserver
-from harness.verdict import Status
+from harness.wire.launch import RunningServer, running
+from harness import Status
 
 
 def children_of(pid: int) -> list[int]:
@@ -28,7 +28,7 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-def running(pid: int) -> bool:
+def alive(pid: int) -> bool:
     """Alive, not a zombie waiting for whoever adopted it."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
@@ -50,11 +50,11 @@ def test_every_process_of_a_grade_given_the_server_is_forked_by_it(grade_file, f
     assert parents.read_text().split() == [str(os.getpid())] * 2
 
 
-def hanging_grade(server: forkserver.RunningServer, cache_dir: Path) -> tuple[subprocess.Popen, list[int]]:
+def hanging_grade(server: RunningServer, cache_dir: Path) -> tuple[subprocess.Popen, list[int]]:
     """`kb grade --json` of a forward that never returns, through `server`, once its processes are up and the
     solution's forward is spinning; and the server's children then."""
     grader = subprocess.Popen(
-        [sys.executable, "-m", "harness.cli", "grade", str(FIXTURES / "cpu" / "hangs.py"), "--problem",
+        [sys.executable, "-m", "harness", "grade", str(FIXTURES / "cpu" / "hangs.py"), "--problem",
          str(RELU_PROBLEM), "--device", "cpu", "--no-timing", "--timeout-run", "600", "--json", "--server",
          str(server.socket)],
         cwd=ROOT, env=dict(os.environ, KB_CACHE_DIR=str(cache_dir)), stdout=subprocess.PIPE,
@@ -80,7 +80,7 @@ def test_a_killed_grader_takes_its_forked_processes_along(fork_server, cache_dir
 
 
 def test_a_server_that_stops_mid_grade_takes_its_processes_along_and_the_grade_says_so(tmp_path, cache_dir):
-    with forkserver.running(tmp_path / "server.sock") as server:
+    with running(tmp_path / "server.sock") as server:
         grader, children = hanging_grade(server, cache_dir)
         os.kill(server.pid, 9)
         out = grader.communicate(timeout=120)[0]
@@ -88,14 +88,14 @@ def test_a_server_that_stops_mid_grade_takes_its_processes_along_and_the_grade_s
     assert grader.returncode == 2 and verdict["status"] == "error", verdict["reason"]
     assert "stopped during the grade" in verdict["reason"] and "kb serve" in verdict["reason"]
     deadline = time.monotonic() + 15  # their parent-death signal
-    while [pid for pid in children if running(pid)] and time.monotonic() < deadline:
+    while [pid for pid in children if alive(pid)] and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not [pid for pid in children if running(pid)]
+    assert not [pid for pid in children if alive(pid)]
 
 
 def test_a_server_started_in_another_environment_refuses_and_says_how_to_fix_it(grade_file, tmp_path,
                                                                                   monkeypatch):
-    with forkserver.running(tmp_path / "server.sock") as server:
+    with running(tmp_path / "server.sock") as server:
         monkeypatch.setenv("PYTHONPATH", str(tmp_path))  # the grade's processes would import from elsewhere
         verdict = grade_file(ROOT / "solutions" / "level1" / "19_ReLU.py", server=server.socket)
     assert verdict.status is Status.ERROR
@@ -111,7 +111,7 @@ def test_grading_through_a_server_that_is_not_there_is_a_grader_error_naming_kb_
 
 
 def test_the_server_removes_its_socket_when_stopped(tmp_path):
-    with forkserver.running(tmp_path / "server.sock") as server:
+    with running(tmp_path / "server.sock") as server:
         assert Path(server.socket).is_socket()
     assert not (tmp_path / "server.sock").exists()
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from conftest import CONV_PROBLEM, FIXTURES, ROOT, line_of, quick_timeouts
-from harness.verdict import Status
+from harness import Status
 
 pytestmark = pytest.mark.cuda
 CUDA = FIXTURES / "cuda"
@@ -77,10 +77,11 @@ def test_cpu_extension_given_cuda_tensors_is_a_runtime_error(grade_file):
 PLACEMENTS_SCRIPT = """
 import json, sys, torch
 from pathlib import Path
-from harness import timing, worker
-from harness.problem import load_problem
+from harness.child import timing
+from harness.child.inputs import CallInputs
+from harness.child.problem import load_problem
 device = torch.device("cuda")
-calls = worker.CallInputs(load_problem(Path(sys.argv[1])), 1, 2, device)
+calls = CallInputs(load_problem(Path(sys.argv[1])), 1, 2, device)
 index, inputs, outputs = -1, set(), set()
 def before_call(i):
     global index
@@ -110,9 +111,9 @@ def test_timed_calls_take_their_inputs_and_outputs_from_several_buffers():
 POWER_LIMIT_SCRIPT = """
 import json, sys, torch
 from pathlib import Path
-from harness import timing, worker
-from harness.config import TimingProfile
-from harness.problem import load_problem
+from harness.child import inputs, timing
+from harness.child.problem import load_problem
+from harness.common.settings import TimingProfile
 device = torch.device("cuda")
 counter = timing.limit_counter(device)
 if counter.held_ns() is None:
@@ -120,18 +121,18 @@ if counter.held_ns() is None:
 shares = []
 for path in sys.argv[1:]:
     problem = load_problem(Path(path))
-    model = worker.construct(problem.Model, worker.init_inputs(problem, 0), 0).to(device)
-    inputs = worker.make_inputs(problem, 0, device)
+    model = inputs.reference_model(problem, 0).to(device)
+    values = inputs.make_inputs(problem, 0, device)
     with torch.no_grad():
-        report = timing.measure(lambda: model(*inputs), device, TimingProfile(min_seconds=1.0, max_seconds=1.5))
-    shares.append(report["power_limited"])
+        report = timing.measure(lambda: model(*values), device, TimingProfile(min_seconds=1.0, max_seconds=1.5))
+    shares.append(report.power_limited)
 print(json.dumps(shares))
 """
 
 
 def test_a_loop_at_the_cards_power_limit_says_so_and_a_light_one_does_not():
-    """cuDNN's conv of the seed problem holds a 700 W H100 or H200 at its power limit within a second; a 16M-float
-    ReLU draws ~550 W and never reaches it (docs/performance.md, "At the power limit")."""
+    """cuDNN's conv of the seed problem holds a 700 W H100 or H200 at its power limit within a second; a memory-bound
+    ReLU stays below it (a 128M-float one drew ~560 W on an H200: docs/timing.md, note [5])."""
     light = ROOT / "bench" / "fidelity" / "problems" / "relu_short.py"
     done = subprocess.run([sys.executable, "-c", POWER_LIMIT_SCRIPT, str(CONV_PROBLEM), str(light)],
                           capture_output=True, text=True, cwd=ROOT, timeout=300)

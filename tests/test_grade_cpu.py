@@ -6,9 +6,9 @@ import dataclasses
 import pytest
 
 from conftest import FIXTURES, RELU_PROBLEM, ROOT, line_of, quick_timeouts
-from harness.cli import render
-from harness.config import TIMING_PROFILES
-from harness.verdict import Status
+from harness.tools.cli import render
+from harness import TIMING_PROFILES
+from harness import Status
 
 CPU = FIXTURES / "cpu"
 

@@ -18,7 +18,7 @@ SOLUTION = KB / "runs" / "level1" / "90_Elementwise_add.py"
 
 
 def test_fixture_files_follow_kernelbench_conventions():
-    from harness.problem import load_problem
+    from harness.child.problem import load_problem
 
     tree = ast.parse(PROBLEM.read_text())
     constants = {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets

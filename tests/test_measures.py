@@ -6,20 +6,23 @@ import random
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import pytest
 import torch
 
 from conftest import ROOT
 
-from harness import timing, tolerance
-from harness.compare import measure_error
-from harness.config import TimingProfile
-from harness.grade import _pass_reason
-from harness.powerlimit import LimitCounter, held_share
-from harness.stats import (BadSamples, alone, disturbed, median_ci, paced_by_host, power_limited, resolution, settled,
-                           span_refusal, steady, timing_of)
-from harness.verdict import Status, Verdict
+from harness.child import timing
+from harness.child.compare import measure_error
+from harness.child.powerlimit import LimitCounter, held_share
+from harness.common import tolerance
+from harness.common.settings import TimingProfile
+from harness.common.stats import (BadSamples, LoopReport, alone, disturbed, median_ci, paced_by_host, power_limited,
+                                  resolution, settled, span_refusal, steady, timing_of)
+from harness.common.verdict import Status, Verdict
+from harness.parent.judge import pass_reason
+from harness.wire.codec import Malformed, decode
 
 
 def test_relative_error_of_a_known_perturbation():
@@ -114,7 +117,7 @@ def test_a_loop_settles_at_its_interval_or_at_its_clocks_resolution():
     # as CUPTI's spans come: whole ns (two timestamps' difference, each rounded) over 1e6, so 1 ns gaps too
     rounded = [(round(x / tick) * 32 - rng.choice((0, 0, 1))) / 1e6 for x in quantized]
     assert settled(rounded, 0.02) and 0.0000309 <= resolution(rounded) <= 0.0000321
-    # Run h's launch-bound loops: the interval ran from 1440 to 1473 ns, one 31 ns step and two ns of rounding
+    # A launch-bound loop on an H200: the interval ran from 1440 to 1473 ns, one 31 ns step and two ns of rounding
     straddling = [0.001440] * 190 + [0.001441] * 10 + [0.001472] * 10 + [0.001473] * 190
     assert median_ci(straddling)[1:] == (0.001440, 0.001473) and settled(straddling, 0.02)
     assert not settled([0.001440] * 195 + [0.001472] * 5 + [0.001504] * 200, 0.02)  # two steps wide: not yet
@@ -126,17 +129,17 @@ def test_a_loop_settles_at_its_interval_or_at_its_clocks_resolution():
 def test_a_timings_interval_spans_half_the_clocks_step_where_its_samples_sit_on_one():
     def spans(low, mid, high, counts=(30, 120, 50)):  # ms, on CUPTI's ~32 ns steps, the median's step the commonest
         device = [low] * counts[0] + [mid] * counts[1] + [high] * counts[2]
-        return {"samples": [x * 30 for x in device], "spans": device, "seconds": 0.2, "clock": "cuda-events",
-                "empty_call_ms": 0.012}
+        return LoopReport(samples=[x * 30 for x in device], spans=device, seconds=0.2, clock="cuda-events",
+                empty_call_ms=0.012)
 
     def grade(ref, sol):
         return Verdict(Status.PASS, "", "sol.py", "problem.py", ref_timing=timing_of([ref], spans=True),
                        sol_timing=timing_of([sol], spans=True))
 
-    # Run h's launch-bound grades furthest apart (4.3%): each model's median a step the other way
+    # Two launch-bound grades on an H200, furthest apart of five (4.3%): each model's median a step the other way
     here = grade(spans(0.001409, 0.001440, 0.001472), spans(0.001504, 0.001536, 0.001567))
     there = grade(spans(0.001440, 0.001471, 0.001503), spans(0.001472, 0.001505, 0.001536))
-    assert median_ci(spans(0.001409, 0.001440, 0.001472)["spans"])[1:] == (0.001440, 0.001440)  # zero width
+    assert median_ci(spans(0.001409, 0.001440, 0.001472).spans)[1:] == (0.001440, 0.001440)  # zero width
     timing = here.ref_timing
     assert timing.median_ms == 0.001440 and math.isclose(timing.ci_high_ms - timing.ci_low_ms, 0.000031, rel_tol=0.05)
     # each median up to half a step from the kernel's, opposite ways in the two grades: the intervals meet
@@ -146,7 +149,7 @@ def test_a_timings_interval_spans_half_the_clocks_step_where_its_samples_sit_on_
     assert once.speedup_ci[0] < here.speedup_ci[1] - 0.01 and here.speedup_ci[0] < once.speedup_ci[1] - 0.01  # overlap
     rng = random.Random(3)
     fine = [rng.gauss(0.3, 0.003) for _ in range(400)]  # a fine clock: the interval is the order statistics'
-    interval = timing_of([{"samples": fine, "seconds": 0.2, "clock": "cuda-events"}])
+    interval = timing_of([LoopReport(samples=fine, seconds=0.2, clock="cuda-events")])
     _, lo, hi = median_ci(fine)
     assert lo - 1e-5 < interval.ci_low_ms < lo and hi < interval.ci_high_ms < hi + 1e-5  # widened by < 10 ns
 
@@ -179,110 +182,110 @@ def test_warm_up_lasts_until_the_calls_run_at_a_steady_pace():
     profile = TimingProfile(warmup_calls=3, warmup_min_seconds=0.05, warmup_seconds=0.6, min_calls=5,
                             min_seconds=0.0)
     cpu = torch.device("cpu")
-    assert 0.05 <= timing.measure(_paced(lambda t: 0.001), cpu, profile)["warmup_seconds"] < 0.2  # steady at once
-    assert 0.3 <= timing.measure(_paced(_ramp(0.3, 0.004, 0.001)), cpu, profile)["warmup_seconds"] <= 0.65
+    assert 0.05 <= timing.measure(_paced(lambda t: 0.001), cpu, profile).warmup_seconds < 0.2  # steady at once
+    assert 0.3 <= timing.measure(_paced(_ramp(0.3, 0.004, 0.001)), cpu, profile).warmup_seconds <= 0.65
     slowing = timing.measure(_paced(lambda t: 0.001 * 2 ** (min(t, 0.7) / 0.1)), cpu, profile)  # never steady
-    assert 0.6 <= slowing["warmup_seconds"] < 0.8  # the profile's cap ends it
+    assert 0.6 <= slowing.warmup_seconds < 0.8  # the profile's cap ends it
     drift = timing.measure(_paced(_ramp(20.0, 0.004, 0.001)), cpu, profile)
-    assert drift["warmup_seconds"] < 0.2  # under 1% per 25 ms passes as steady: a drift over seconds is not seen
+    assert drift.warmup_seconds < 0.2  # under 1% per 25 ms passes as steady: a drift over seconds is not seen
 
 
 def test_timing_pools_the_loops_of_one_model_and_refuses_impossible_samples():
-    first = {"samples": [1.0, 1.1, 1.2], "seconds": 0.5, "clock": "host", "empty_call_ms": 0.01}
-    second = {"samples": [2.0, 2.1], "seconds": 0.25, "clock": "host", "empty_call_ms": 0.012}
+    first = LoopReport(samples=[1.0, 1.1, 1.2], seconds=0.5, clock="host", empty_call_ms=0.01)
+    second = LoopReport(samples=[2.0, 2.1], seconds=0.25, clock="host", empty_call_ms=0.012)
     pooled = timing_of([first, second])
     assert pooled.calls == 5 and pooled.median_ms == 1.2 and [loop.median_ms for loop in pooled.loops] == [1.1, 2.05]
     assert pooled.seconds == 0.75 and pooled.empty_call_ms == 0.01 and not pooled.disturbed
     for bad in ([0.0, 1.0], [1.0, float("inf")], [], [-1.0], ["x"]):
         with pytest.raises(BadSamples):
-            timing_of([dict(first, samples=bad)])
+            timing_of([replace(first, samples=bad)])
     for bad_empty in (0.0, float("nan"), "x"):
         with pytest.raises(BadSamples):
-            timing_of([dict(first, empty_call_ms=bad_empty)])
+            timing_of([replace(first, empty_call_ms=bad_empty)])
     with pytest.raises(BadSamples):
-        timing_of([first, dict(second, clock="cuda-events")])
+        timing_of([first, replace(second, clock="cuda-events")])
 
 
 def test_device_spans_time_the_calls_where_they_agree_with_the_event_clock():
-    ref = {"samples": [0.300, 0.310, 0.305], "spans": [0.266, 0.266, 0.2661], "seconds": 0.5,
-           "clock": "cuda-events", "empty_call_ms": 0.010, "spans_note": ""}
-    sol = dict(ref, samples=[0.150, 0.160, 0.155], spans=[0.120, 0.121, 0.120])
+    ref = LoopReport(samples=[0.300, 0.310, 0.305], spans=[0.266, 0.266, 0.2661], seconds=0.5,
+           clock="cuda-events", empty_call_ms=0.010, spans_note="")
+    sol = replace(ref, samples=[0.150, 0.160, 0.155], spans=[0.120, 0.121, 0.120])
     assert span_refusal([ref], [sol]) == ""
     timing = timing_of([ref], spans=True)
     assert timing.clock == "cupti-span" and timing.median_ms == 0.266 and timing.event_median_ms == 0.305
     assert timing_of([ref]).clock == "cuda-events" and timing_of([ref]).event_median_ms is None
-    assert alone([ref]).clock == "cupti-span" and alone([dict(ref, spans=None)]).clock == "cuda-events"
+    assert alone([ref]).clock == "cupti-span" and alone([replace(ref, spans=None)]).clock == "cuda-events"
     # Where CUPTI gave nothing, or much less than the event clock saw, the event clock times the grade.
-    assert "CUPTI unavailable" in span_refusal([ref], [dict(sol, spans=None, spans_note="CUPTI unavailable (x)")])
-    hidden = dict(sol, samples=[0.300, 0.300, 0.300], spans=[0.002, 0.002, 0.002])  # a kernel CUPTI never saw
+    assert "CUPTI unavailable" in span_refusal([ref], [replace(sol, spans=None, spans_note="CUPTI unavailable (x)")])
+    hidden = replace(sol, samples=[0.300, 0.300, 0.300], spans=[0.002, 0.002, 0.002])  # a kernel CUPTI never saw
     assert "did not record" in span_refusal([ref], [hidden]) and "did not record" in span_refusal([hidden], [])
-    slow_host = dict(sol, samples=[0.250, 0.250, 0.250], empty_call_ms=0.030)  # 0.13 ms of lead and tail
+    slow_host = replace(sol, samples=[0.250, 0.250, 0.250], empty_call_ms=0.030)  # 0.13 ms of lead and tail
     assert span_refusal([ref], [slow_host]) == ""  # within 0.1 ms + 3 empty calls
-    assert "outlasted" in span_refusal([ref], [dict(sol, spans=[0.4, 0.12, 0.12])])
-    assert span_refusal([dict(ref, clock="host")], []) != ""
+    assert "outlasted" in span_refusal([ref], [replace(sol, spans=[0.4, 0.12, 0.12])])
+    assert span_refusal([replace(ref, clock="host")], []) != ""
     for bad in ([0.266, 0.266], [0.0, 0.266, 0.266], "x"):
         with pytest.raises(BadSamples):
-            span_refusal([dict(ref, spans=bad)], [])
+            span_refusal([replace(ref, spans=bad)], [])
     with pytest.raises(BadSamples):
-        span_refusal([dict(ref, span_idle=[0.3, 0.0, 0.0])], [])
+        span_refusal([replace(ref, span_idle=[0.3, 0.0, 0.0])], [])
 
 
 def test_a_slow_host_leaves_out_only_loops_whose_time_it_can_move():
-    quiet = {"samples": [0.30, 0.30], "spans": [0.266, 0.266], "span_idle": [0.0, 0.0], "seconds": 0.1,
-             "clock": "cuda-events", "empty_call_ms": 0.008}
-    slow_host = dict(quiet, samples=[0.33, 0.33], empty_call_ms=0.020)  # one kernel: the host cannot pace it
-    assert not paced_by_host(slow_host) and paced_by_host(dict(slow_host, span_idle=[0.05, 0.05]))
-    assert paced_by_host(dict(slow_host, spans=None))
+    quiet = LoopReport(samples=[0.30, 0.30], spans=[0.266, 0.266], span_idle=[0.0, 0.0], seconds=0.1,
+             clock="cuda-events", empty_call_ms=0.008)
+    slow_host = replace(quiet, samples=[0.33, 0.33], empty_call_ms=0.020)  # one kernel: the host cannot pace it
+    assert not paced_by_host(slow_host) and paced_by_host(replace(slow_host, span_idle=[0.05, 0.05]))
+    assert paced_by_host(replace(slow_host, spans=None))
     by_spans = timing_of([quiet, slow_host], spans=True)
     assert [loop.kept for loop in by_spans.loops] == [True, True] and by_spans.calls == 4
-    gappy = dict(slow_host, span_idle=[0.05, 0.05])  # kernels waiting for the host's next launch
+    gappy = replace(slow_host, span_idle=[0.05, 0.05])  # kernels waiting for the host's next launch
     assert [loop.kept for loop in timing_of([quiet, gappy], spans=True).loops] == [True, False]
     assert [loop.kept for loop in timing_of([quiet, slow_host]).loops] == [True, False]  # event clock
 
 
 def test_loops_run_while_the_timer_itself_was_slow_are_left_out():
-    quiet = {"samples": [1.0, 1.1, 1.2], "seconds": 0.5, "clock": "cuda-events", "empty_call_ms": 0.0078}
-    slow = {"samples": [1.3, 1.4], "seconds": 0.5, "clock": "cuda-events", "empty_call_ms": 0.0125}
+    quiet = LoopReport(samples=[1.0, 1.1, 1.2], seconds=0.5, clock="cuda-events", empty_call_ms=0.0078)
+    slow = LoopReport(samples=[1.3, 1.4], seconds=0.5, clock="cuda-events", empty_call_ms=0.0125)
     timing = timing_of([slow, quiet])
     assert [loop.kept for loop in timing.loops] == [False, True] and timing.calls == 3 and timing.median_ms == 1.1
     assert timing.seconds == 1.0 and timing.empty_call_ms == 0.0078 and not timing.disturbed
     assert disturbed(0.0125, 0.0078) and not disturbed(0.0085, 0.0078) and not disturbed(0.0125, None)
     # Judged against another model's quietest loop (the solution's against the reference's): where every loop
     # was slow, the quietest alone counts, and the timing says so.
-    alone = timing_of([slow, dict(slow, samples=[1.5], empty_call_ms=0.0118)], quietest_ms=0.0078)
+    alone = timing_of([slow, replace(slow, samples=[1.5], empty_call_ms=0.0118)], quietest_ms=0.0078)
     assert [loop.kept for loop in alone.loops] == [False, True] and alone.median_ms == 1.5 and alone.disturbed
     # The CPU's empty call (host clock, cache misses after the flush) varies by 2 µs between quiet loops.
     assert not disturbed(0.0070, 0.0052) and disturbed(0.0500, 0.0052)
-    with pytest.raises(BadSamples):
-        timing_of([{"samples": [1.0]}])
+    with pytest.raises(Malformed):  # a report without its fields does not get past the wire
+        decode({"kind": "LoopReport", "body": {"samples": [1.0]}}, LoopReport)
 
 
 def test_a_timing_says_how_long_its_kept_loops_ran_at_the_cards_power_limit():
-    quiet = {"samples": [3.0, 3.1], "seconds": 0.5, "clock": "cuda-events", "empty_call_ms": 0.008,
-             "power_limited": 0.85}
-    cool = dict(quiet, power_limited=0.0)
-    slow = dict(quiet, empty_call_ms=0.02, power_limited=1.0)  # left out: its share does not count either
+    quiet = LoopReport(samples=[3.0, 3.1], seconds=0.5, clock="cuda-events", empty_call_ms=0.008,
+             power_limited=0.85)
+    cool = replace(quiet, power_limited=0.0)
+    slow = replace(quiet, empty_call_ms=0.02, power_limited=1.0)  # left out: its share does not count either
     timing = timing_of([quiet, cool, slow])
     assert [loop.power_limited for loop in timing.loops] == [0.85, 0.0, 1.0] and timing.power_limited == 0.85
     assert power_limited(timing) and not power_limited(timing_of([cool])) and not power_limited(None)
-    assert timing_of([dict(quiet, power_limited=None)]).power_limited is None  # not counted: says nothing
+    assert timing_of([replace(quiet, power_limited=None)]).power_limited is None  # not counted: says nothing
     for bad in (-0.1, 1.5, float("nan"), "x"):
         with pytest.raises(BadSamples):
-            timing_of([dict(quiet, power_limited=bad)])
+            timing_of([replace(quiet, power_limited=bad)])
     assert held_share(10**9, 10**9 + 5 * 10**8, 2.0) == 0.25 and held_share(0, 3 * 10**9, 2.0) == 1.0
     assert held_share(None, 10**9, 1.0) is None and held_share(5, 4, 1.0) == 0.0
 
 
 def test_a_pass_names_the_model_timed_at_the_power_limit():
     def timed(share):
-        return timing_of([{"samples": [3.0], "seconds": 0.5, "clock": "cuda-events", "power_limited": share}])
+        return timing_of([LoopReport(samples=[3.0], seconds=0.5, clock="cuda-events", power_limited=share)])
 
     verdict = Verdict(Status.PASS, "", "sol.py", "problem.py", ref_timing=timed(0.98), sol_timing=timed(0.05))
-    assert "reference timed with the card at its power limit" in _pass_reason(verdict)
+    assert "reference timed with the card at its power limit" in pass_reason(verdict)
     verdict.sol_timing = timed(0.5)
-    assert "reference and solution timed" in _pass_reason(verdict)
+    assert "reference and solution timed" in pass_reason(verdict)
     verdict.ref_timing = verdict.sol_timing = timed(None)
-    assert "power" not in _pass_reason(verdict)
+    assert "power" not in pass_reason(verdict)
 
 
 def test_without_the_nvidia_driver_the_limit_is_not_counted_and_the_report_says_none():
@@ -291,11 +294,11 @@ def test_without_the_nvidia_driver_the_limit_is_not_counted_and_the_report_says_
     counter = LimitCounter("00000000:00:00.0")
     assert counter.held_ns() is None and "NVML" in counter.note
     report = timing.measure(_paced(lambda t: 0.001), torch.device("cpu"), TimingProfile(min_calls=3))
-    assert report["power_limited"] is None
+    assert report.power_limited is None
 
 
 def test_an_untouched_input_holding_nan_counts_as_unchanged():
-    from harness.guard import CallChecker, OwnCodeCounter, Violation
+    from harness.child.guard import CallChecker, OwnCodeCounter, Violation
 
     x = torch.tensor([1.0, float("nan"), -2.0])
     checker = CallChecker(OwnCodeCounter(), require_own_code=False)
@@ -313,7 +316,7 @@ def test_torch_wrapping_its_own_function_is_allowed_but_a_solution_wrapper_is_re
     rejection on GPU before this rule); a solution's functools.wraps look-alike must still be caught."""
     code = """
 import functools, torch
-from harness import guard
+from harness.child import guard
 state = guard.StateSnapshot()
 import torch._dynamo
 state.check("after torch._dynamo")
@@ -335,12 +338,12 @@ def test_work_count_matches_torchs_flop_counter_without_importing_dynamo():
     code = """
 import sys, torch
 from pathlib import Path
-from harness import roofline
-from harness.problem import load_problem
+from harness.child import work
+from harness.child.problem import load_problem
 names = ["level1/82_Square_matmul", "level1/56_conv_standard_2D__asymmetric_input__asymmetric_kernel",
          "level2/80_Gemm_Bias_GELU_Scale", "level3/80_MLP_Block"]
 problems = {n: load_problem(Path(f"problems/{n}.py"), "small") for n in names}
-counted = {n: roofline.count(p.Model(*p.get_init_inputs()), p.get_inputs())[0].flops for n, p in problems.items()}
+counted = {n: work.count(p.Model(*p.get_init_inputs()), p.get_inputs())[0].flops for n, p in problems.items()}
 print("DYNAMO", "torch._dynamo" in sys.modules)
 from torch.utils.flop_counter import FlopCounterMode
 for name, problem in problems.items():
@@ -356,7 +359,7 @@ for name, problem in problems.items():
 
 
 def test_own_kernels_are_named_from_the_sources_and_library_kernels_never_count_as_own():
-    from harness.provenance import is_own, kernel_names
+    from harness.child.provenance import is_own, kernel_names
 
     source = """
 template <int T> __global__ void __launch_bounds__(256)

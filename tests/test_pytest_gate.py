@@ -1,4 +1,4 @@
-"""The pytest gate (harness.pytest_plugin), run as a real pytest in a real folder of pairs."""
+"""The pytest gate (harness.tools.pytest_plugin), run as a real pytest in a real folder of pairs."""
 from __future__ import annotations
 
 import os

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT
-from harness import report
-from harness.config import TIMING_PROFILES, GradeConfig
-from harness.results import ResultStore, find_pairs
-from harness.sweep import sweep
+from harness import TIMING_PROFILES, GradeConfig
+from harness.tools import report
+from harness.tools.results import ResultStore, find_pairs
+from harness.tools.sweep import sweep
 
 SMOKE_IDS = ["level1/19_ReLU", "level1/23_Softmax"]
 
@@ -60,7 +60,7 @@ def test_killed_sweep_resumes_without_regrading_or_losing_anything(tmp_path, cac
     third = kb_sweep(tmp_path, cache_dir)
     assert "2 already graded, 0 graded now" in third.communicate(timeout=600)[0]
 
-    done = subprocess.run([sys.executable, "-m", "harness.cli", "report", str(results)], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "harness", "report", str(results)], capture_output=True,
                           text=True, cwd=ROOT)
     assert done.returncode == 0
     assert done.stdout.splitlines()[1].split()[:4] == ["level1", "2", "100.0", "100.0"]

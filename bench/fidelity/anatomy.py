@@ -2,7 +2,7 @@
 
     python bench/fidelity/anatomy.py --out DIR [--processes 4]
 
-Each of `--processes` fresh processes times, with the grader's own timed call (harness.timing), torch.relu on
+Each of `--processes` fresh processes times, with the grader's own timed call (harness.child.timing), torch.relu on
 64K floats (launch-bound), on 16M floats (~50 µs) and 128M floats (~0.4 ms, memory-bound) and an empty
 call, each with the cache flushed by writing zeros and by summing a float buffer, in a short loop (50 ms of
 calls) and a long one (1 s), the configurations in a different order in each process. Per loop it keeps the
@@ -35,7 +35,7 @@ def child(order_seed: int) -> list[dict]:
 
     import torch
     sys.path.insert(0, str(ROOT))
-    from harness import timing
+    from harness.child import timing
 
     device = torch.device("cuda")
     buffer = torch.zeros(2 * torch.cuda.get_device_properties(device).L2_cache_size // 4, device=device)
@@ -51,7 +51,7 @@ def child(order_seed: int) -> list[dict]:
         torch.cuda.synchronize()
         cpu_before, samples, started = current_cpu(), [], time.monotonic()
         while time.monotonic() - started < LOOPS[loop] or len(samples) < 10:
-            samples.append(timing._call_cuda(fn, flushes[flush], timing.UNMARKED)[0])
+            samples.append(timing.cuda_call(fn, flushes[flush], timing.UNMARKED)[0])
         fifth = max(1, len(samples) // 5)
         deciles = statistics.quantiles(samples, n=10)
         rows.append({"size": size, "flush": flush, "loop": loop, "calls": len(samples),

@@ -4,7 +4,7 @@
 
 In the fidelity runs the solution repeats to 0.04% while the reference's loops move by 4% between grades,
 and within a grade its second loop (after the solution's ~1 s of 126 ms calls) was 0.8-2.5% slower than its
-first. This times the reference the way a grade does (harness.timing.measure, default profile), twice per
+first. This times the reference the way a grade does (harness.child.timing.measure, default profile), twice per
 process with `--heat-seconds` of the same conv run between the loops, in `--processes` fresh processes,
 and records beside each loop what could explain it: the kernels cuDNN chose (their names, from CUPTI), and
 the card's SM clock, power draw and temperature (nvidia-smi) just before and after the loop.
@@ -35,13 +35,13 @@ def card() -> dict:
 def child(heat_seconds: float, seed: int) -> dict:
     import torch
     sys.path.insert(0, str(ROOT))
-    from harness import timing
-    from harness.problem import load_problem
-    from harness.worker import construct, init_inputs, make_inputs
+    from harness.child import timing
+    from harness.child.inputs import make_inputs, reference_model
+    from harness.child.problem import load_problem
 
     device = torch.device("cuda")
     problem = load_problem(PROBLEM)
-    model = construct(problem.Model, init_inputs(problem, seed), seed).to(device)
+    model = reference_model(problem, seed).to(device)
     inputs = make_inputs(problem, seed, device)
     with torch.no_grad(), torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
         model(*inputs)
@@ -59,9 +59,9 @@ def child(heat_seconds: float, seed: int) -> dict:
         with torch.no_grad():
             report = timing.measure(lambda: model(*inputs), device)
         after = card()
-        spans = report["spans"] or report["samples"]
-        loops.append({"median_ms": statistics.median(spans), "calls": len(spans), "spans": bool(report["spans"]),
-                      "warmup_seconds": report["warmup_seconds"], "seconds": report["seconds"],
+        spans = report.spans or report.samples
+        loops.append({"median_ms": statistics.median(spans), "calls": len(spans), "spans": bool(report.spans),
+                      "warmup_seconds": report.warmup_seconds, "seconds": report.seconds,
                       "before": before, "after": after})
     return {"kernels": kernels, "loops": loops}
 

@@ -2,12 +2,12 @@
 
     python bench/fidelity/episodes.py --out DIR [--seconds 90]
 
-One process times, with the grader's own timed call (harness.timing), windows of 50 ms in turn: an empty
+One process times, with the grader's own timed call (harness.child.timing), windows of 50 ms in turn: an empty
 call, then torch.relu on 128M floats (~0.37 ms, memory-bound). For each window it keeps the median, and what
 the kernel says happened meanwhile: the CPU the process ran on, that CPU's time in steal (taken by the
 hypervisor), irq and softirq, and the process's involuntary context switches (preempted by another task).
 A window whose empty call is 1.3x the quietest window's plus 1 µs counts as slow, the rule of
-harness.stats.disturbed. Prints a table last; writes episodes.json and episodes.md under --out.
+harness.common.stats.disturbed. Prints a table last; writes episodes.json and episodes.md under --out.
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def _window(fn, flush, timing) -> dict:
     cpu, before, switches = current_cpu(), _cpu_ticks(), resource.getrusage(resource.RUSAGE_SELF).ru_nivcsw
     samples, started = [], time.monotonic()
     while time.monotonic() - started < WINDOW_S or len(samples) < 5:
-        samples.append(timing._call_cuda(fn, flush, timing.UNMARKED)[0])
+        samples.append(timing.cuda_call(fn, flush, timing.UNMARKED)[0])
     after = _cpu_ticks()
     mine = [b - a for a, b in zip(before[f"cpu{cpu}"], after[f"cpu{cpu}"])]
     every = [b - a for a, b in zip(before["cpu"], after["cpu"])]
@@ -56,7 +56,7 @@ def _window(fn, flush, timing) -> dict:
 def measure(seconds: float) -> list[dict]:
     import torch
     sys.path.insert(0, str(ROOT))
-    from harness import timing
+    from harness.child import timing
 
     device = torch.device("cuda")
     flush = torch.zeros(2 * torch.cuda.get_device_properties(device).L2_cache_size // 4, device=device).sum

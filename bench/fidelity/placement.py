@@ -2,9 +2,9 @@
 
     python bench/fidelity/placement.py --out DIR [--processes 3] [--placements 8] [--calls 100]
 
-Run X found the 16M-float ReLU's span at one of two values per process (31.9 or 32.3 µs), the reference's at
+On an H200 the 16M-float ReLU's span sat at one of two values per process (31.9 or 32.3 µs), the reference's at
 30.0-30.3. This times one elementwise kernel, `torch.abs(x, out=y)` on 16M floats (64 MB read, 64 MB written,
-the short memory-bound case), with the grader's own timing loop (harness.timing.measure: flush, markers,
+the short memory-bound case), with the grader's own timing loop (harness.child.timing.measure: flush, markers,
 CUPTI spans) on `--placements` pairs of buffers, each pair allocated after a random amount of other memory
 (so each lies elsewhere), twice each, in `--processes` fresh processes. If the pairs differ by more than the
 loops of one pair do, placement is what moves the span from process to process.
@@ -28,8 +28,8 @@ def child(placements: int, calls: int, seed: int) -> dict:
 
     import torch
     sys.path.insert(0, str(ROOT))
-    from harness import timing
-    from harness.config import TimingProfile
+    from harness.child import timing
+    from harness.common.settings import TimingProfile
 
     rng = random.Random(seed)
     device = torch.device("cuda")
@@ -43,11 +43,11 @@ def child(placements: int, calls: int, seed: int) -> dict:
     for round_ in range(2):
         for k, (x, y) in enumerate(pairs):
             report = timing.measure(lambda: torch.abs(x, out=y), device, profile)
-            spans = report["spans"] or []
+            spans = report.spans or []
             rows.append({"pair": k, "round": round_, "x_mb": x.data_ptr() >> 20, "y_mb": y.data_ptr() >> 20,
                          "x_2mb_offset_kb": (x.data_ptr() % (2 << 20)) >> 10,
                          "span_us": 1e3 * statistics.median(spans) if spans else None,
-                         "event_us": 1e3 * statistics.median(report["samples"]), "note": report["spans_note"]})
+                         "event_us": 1e3 * statistics.median(report.samples), "note": report.spans_note})
     return {"rows": rows}
 
 

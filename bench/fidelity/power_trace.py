@@ -10,7 +10,7 @@ before anything ran, at most `--rest-seconds`), then call the reference's forwar
 `--seconds`, each call timed by CUDA events, while a thread samples NVML (SM clock, instant power,
 temperature, the clock-event reasons) every few milliseconds. Reports per time bin: the median call, SM MHz,
 W, °C and which reasons held the clock down; per run, the share of it the grader's own counter
-(harness.powerlimit, as the timer reads it) says the card was held at its limit, beside the share of readings
+(harness.child.powerlimit, as the timer reads it) says the card was held at its limit, beside the share of readings
 that named a power or thermal reason.
 
 Prints the tables last (`--render FILE` prints them again from a saved power_trace.json), the last one how far
@@ -50,7 +50,7 @@ class _FieldValue(ctypes.Structure):
 class Card:
     """NVML readings of one GPU, through the library and handle the grader's limit counter opened."""
 
-    def __init__(self, counter):  # a harness.powerlimit.LimitCounter
+    def __init__(self, counter):  # a harness.child.powerlimit.LimitCounter
         if counter.nvml is None:
             raise SystemExit(f"no NVML readings of this card: {counter.note}")
         self.nvml, self.handle = counter.nvml, counter.handle
@@ -76,17 +76,17 @@ def sample(card: Card, period_s: float, into: list, stop: threading.Event) -> No
 def child(problem_path: Path, repeats: int, seconds: float, rest_seconds: float, period_s: float) -> list:
     import torch
     sys.path.insert(0, str(ROOT))
-    from harness.powerlimit import held_share
-    from harness.problem import load_problem
-    from harness.timing import limit_counter
-    from harness.worker import construct, init_inputs, make_inputs
+    from harness.child.inputs import make_inputs, reference_model
+    from harness.child.powerlimit import held_share
+    from harness.child.problem import load_problem
+    from harness.child.timing import limit_counter
 
     device = torch.device("cuda")
     counter = limit_counter(device)  # the grader's own count of time at the limit, to set beside the readings
     card = Card(counter)
     resting_w = card.read()["power_w"]
     problem = load_problem(problem_path)
-    model = construct(problem.Model, init_inputs(problem, 0), 0).to(device)
+    model = reference_model(problem, 0).to(device)
     inputs = make_inputs(problem, 0, device)
     results = []
     for _ in range(repeats):

@@ -5,7 +5,7 @@
 
 fidelity  each case graded `--repeats` times, each grade an independent `kb grade` process: spread
           (max/min) of the solution's median and of the speedup, wall time and timing-loop time per grade,
-          and the most either model's loops ran with the card at its power limit (harness.powerlimit)
+          and the most either model's loops ran with the card at its power limit (harness.child.powerlimit)
 profiles  the short memory-bound case (or the --cases given) under the --profiles (default: quick and
           precise; default itself comes from fidelity)
 graph     the launch-bound case timed eagerly and as a CUDA-graph replay, in one process, same timer
@@ -33,7 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
-from harness.config import TIMING_PROFILES  # noqa: E402  (no torch: the parent side needs none)
+from harness.common.settings import TIMING_PROFILES  # noqa: E402  (no torch: the parent side needs none)
 PROBLEMS = ROOT / "problems"
 CASES = {  # name: (solution, problem, kernel-name pattern for ncu)
     "launch-bound relu (64K)": (HERE / "relu_current_stream.py", HERE / "problems" / "relu_launch.py", "fidelity_relu"),
@@ -54,7 +54,7 @@ COPY_BYTES = 2 * (1 << 27) * 4  # reads 512 MiB, writes 512 MiB
 
 
 def kb(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, cwd=ROOT)
 
 
 def grade_once(solution: Path, problem: Path, timing: str) -> dict:
@@ -149,9 +149,11 @@ def run_graph(solution: Path, problem: Path) -> dict:
 import json, sys, torch
 sys.path.insert(0, {str(ROOT)!r})
 from pathlib import Path
-from harness import stats, timing
-from harness.buildcache import ExtensionCache, default_cache_dir
-from harness.problem import load_module, load_problem
+from harness.child import timing
+from harness.child.buildcache import ExtensionCache
+from harness.child.problem import load_module, load_problem
+from harness.common import stats
+from harness.common.settings import default_cache_dir
 ExtensionCache(default_cache_dir(), None, cuda_available=True).install()
 problem = load_problem(Path({str(problem)!r}))
 model = load_module(Path({str(solution)!r}), "sol").ModelNew().cuda()
@@ -184,8 +186,9 @@ _NCU_TARGET = """
 import sys, torch
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from harness.buildcache import ExtensionCache, default_cache_dir
-from harness.problem import load_module, load_problem
+from harness.child.buildcache import ExtensionCache
+from harness.child.problem import load_module, load_problem
+from harness.common.settings import default_cache_dir
 ExtensionCache(default_cache_dir(), None, cuda_available=True).install()
 problem = load_problem(Path({problem!r}))
 torch.manual_seed(0)
@@ -202,7 +205,7 @@ def run_ncu(cases: dict, grader: dict) -> dict:
     """Nsight Compute's duration of the solution's kernel (median of 5 launches) against the grader's median.
 
     The profiled script is passed with -c, not written beside the results: a GPU call brings back only a
-    few files (run d's record did not come back for its ncu target scripts)."""
+    few files, and a record with ncu's target scripts beside it did not come back."""
     ncu = shutil.which("ncu")
     if ncu is None:
         return {"error": "ncu not found"}

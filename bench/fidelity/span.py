@@ -2,7 +2,7 @@
 
     python bench/fidelity/span.py --out DIR [--processes 3] [--calls 300]
 
-Each of `--processes` fresh processes times, with the grader's own timed call (harness.timing._call_cuda),
+Each of `--processes` fresh processes times, with the grader's own timed call (harness.child.timing.cuda_call),
 the fidelity ReLU (bench/fidelity/relu.cu) on 16M and 128M floats, the same kernel on a side stream, torch.relu on
 64K floats, a 4096 matmul and an empty call:
 
@@ -34,7 +34,7 @@ def child(calls: int) -> dict:
     import torch
     from torch.autograd import DeviceType, profiler
     sys.path.insert(0, str(ROOT))
-    from harness import timing
+    from harness.child import timing
     from torch.utils.cpp_extension import load
 
     ops = load("fidelity_relu", [str(HERE / "relu.cu")])
@@ -57,7 +57,7 @@ def child(calls: int) -> dict:
         for _ in range(20):
             fn()
         torch.cuda.synchronize()
-        plain = [timing._call_cuda(fn, flush, timing.UNMARKED)[0] for _ in range(calls)]
+        plain = [timing.cuda_call(fn, flush, timing.UNMARKED)[0] for _ in range(calls)]
 
         t0 = time.perf_counter()
         prof = profiler.profile(use_kineto=True, use_device="cuda", use_cpu=False)

@@ -3,13 +3,13 @@
     python bench/fidelity/steps.py --out DIR [--processes 8] [--case launch]
 
 A 1.5 µs kernel's spans take values ~32 ns apart (one tick of the device's timer, 2.2% of the kernel), and a
-grade's time is the median of its loop: in run h the reference's median was 1.440 µs in four grades and
-1.471 in one, the solution's 1.505 or 1.536, and their speedup spread 4.3%. A median cannot fall between two
+grade's time is the median of its loop: on an H200 the reference's median was 1.440 µs in four grades and
+1.471 in a fifth, the solution's 1.505 or 1.536, and their speedup spread 4.3%. A median cannot fall between two
 steps. Where a call's start falls against the timer's ticks varies from call to call, so a loop's spans should
 mix the two steps around the kernel's true time in proportion to where it lies between them, and the mean of
 the calls near the median would resolve below a step. This checks that before any estimate changes in the
 grader: in `--processes` fresh processes, it times the fidelity case's reference and solution the way a
-grade does (harness.timing.measure, default profile, inputs in turn; both in one process, as this honest
+grade does (harness.child.timing.measure, default profile, inputs in turn; both in one process, as this honest
 solution allows, where a grade keeps them apart), keeps every span, and reports
 
 - per process: the median, the mean of the spans within two steps of it, and the shares of the commonest
@@ -17,9 +17,10 @@ solution allows, where a grade keeps them apart), keeps every span, and reports
 - across processes: the spread (max/min - 1) of each estimate (the median, the near-median mean, and the
   median interpolated within its step), for the reference, the solution and their ratio, the speedup.
 
-Run i (H200, 2026-12-02, docs/performance.md): 96-99% of the reference's spans lie on 15 steps (1247-1728
-ns), a quarter to a third on the median's; across 8 processes the median repeated to 0.07% of the speedup,
-the near-median mean to 0.83%, the interpolated median to 1.18%. The grader keeps the median.
+What it found on an H200 (docs/timing.md, "Why the median"; the run in docs/record/): 96-99% of the
+reference's spans lie on 15 steps (1247-1728 ns), a quarter to a third on the median's; across 8 processes the
+median repeated to 0.07% of the speedup, the near-median mean to 0.83%, the interpolated median to 1.18%. The
+grader keeps the median.
 
 Prints the tables last; writes steps.json (every span) under --out. Run from the repository root with the
 build cache warm (bench/fidelity/run.py or `kb build` builds the fidelity ReLU).
@@ -37,7 +38,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
-from harness.stats import ROUNDING_MS, median_ci, resolution  # noqa: E402  (no torch: the parent side needs none)
+from harness.common.stats import ROUNDING_MS, median_ci, resolution  # noqa: E402  (no torch: the parent side needs none)
 CASES = {"launch": HERE / "problems" / "relu_launch.py", "short": HERE / "problems" / "relu_short.py"}
 SOLUTION = HERE / "relu_current_stream.py"
 NEAR_STEPS = 2  # the windowed mean keeps spans within this many of the clock's steps of the median
@@ -45,28 +46,31 @@ NEAR_STEPS = 2  # the windowed mean keeps spans within this many of the clock's 
 
 def child(problem_path: Path, seed: int) -> dict:
     import torch
-    from harness import stats, timing, worker
-    from harness.buildcache import ExtensionCache, default_cache_dir
-    from harness.problem import load_module, load_problem
+    from harness.child import timing
+    from harness.child.buildcache import ExtensionCache
+    from harness.child.inputs import CallInputs, reference_model
+    from harness.child.problem import load_module, load_problem
+    from harness.common import stats
+    from harness.common.settings import default_cache_dir
 
     ExtensionCache(default_cache_dir(), None, cuda_available=True).install()
     device = torch.device("cuda")
     problem = load_problem(problem_path)
-    models = {"reference": worker.construct(problem.Model, worker.init_inputs(problem, seed), seed).to(device),
+    models = {"reference": reference_model(problem, seed).to(device),
               "solution": load_module(SOLUTION, "solution").ModelNew().to(device)}
     spans = {}
     for role, model in models.items():
-        calls = worker.CallInputs(problem, seed, seed + 1, device)
+        calls = CallInputs(problem, seed, seed + 1, device)
         with torch.no_grad():
             report = timing.measure(lambda: model(*calls.values), device, before_call=calls.refresh)
-        if report["spans"] is None or stats.span_refusal([report], []):
+        if report.spans is None or stats.span_refusal([report], []):
             raise SystemExit(f"{role}: no believable device spans ({report.get('spans_note')})")
-        spans[role] = report["spans"]
+        spans[role] = report.spans
     return spans
 
 
 def near_median_mean(samples: list[float], steps: int = NEAR_STEPS) -> float:
-    """The mean of the samples within `steps` of the clock's steps of their median (harness.stats.resolution):
+    """The mean of the samples within `steps` of the clock's steps of their median (harness.common.stats.resolution):
     far outliers (a call held up by the host) are left out, the mix of the two steps around the median kept."""
     median = median_ci(samples)[0]
     reach = steps * resolution(samples) + 1e-9

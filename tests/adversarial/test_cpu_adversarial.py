@@ -1,7 +1,7 @@
 """Cheating solutions for problems/level1/19_ReLU.py must not pass; honest ones must (CPU, in CI).
 
-Each fixture is a real solution file that cheats one documented way (../../../shared/HACKS.md,
-docs/threat-model.md). The expected status and the words of the reason name the mechanism.
+Each fixture is a real solution file that cheats one documented way (docs/threat-model.md lists the
+families and their defences). The expected status and the words of the reason name the mechanism.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, FIXTURES
-from harness.verdict import Status
+from harness import Status
 
 HERE = Path(__file__).parent / "cpu"
 
@@ -21,7 +21,7 @@ CHEATS = [
     ("ghost_kernel.py", Status.REJECTED, "none of the solution's own compiled functions"),
     ("inherits_reference.py", Status.REJECTED, "none of the solution's own compiled functions"),
     ("identity.py", Status.INCORRECT, "relative error"),
-    ("disables_guard.py", Status.REJECTED, "rebound harness.guard.CallChecker._check"),
+    ("disables_guard.py", Status.REJECTED, "rebound harness.child.guard.CallChecker._check"),
     ("fallback.py", Status.REJECTED, "none of the solution's own compiled functions"),
     ("inplace_input.py", Status.REJECTED, "modified input 0 in place"),
     ("memoized.py", Status.REJECTED, "shares memory with an output of the previous call"),

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT
-from harness.verdict import Status
+from harness import Status
 
 pytestmark = pytest.mark.cuda
 HERE = Path(__file__).parent / "cuda"

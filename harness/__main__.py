@@ -1,0 +1,6 @@
+"""`python -m harness ...` is `kb ...`."""
+import sys
+
+from .tools.cli import main
+
+sys.exit(main())

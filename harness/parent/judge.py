@@ -1,0 +1,44 @@
+"""The parent's judgements on what the children measured: a trial's errors against the budget, and the
+one-line reason a pass gives."""
+from __future__ import annotations
+
+from ..common import stats, tolerance
+from ..common.verdict import CorrectnessReport, OutputError, TrialResult, Verdict
+from ..wire.messages import ReferenceTrial
+
+
+def judge_trial(seed: int, errors: list[OutputError], reference: ReferenceTrial,
+                report: CorrectnessReport) -> TrialResult:
+    """Apply the precision budget (harness.common.tolerance) to one trial's measured errors; the budget goes into
+    `report`."""
+    worst_rel = worst_elem = ref_rel = ref_elem = 0.0
+    problem = ""
+    for index, error in enumerate(errors):
+        ref_error = reference.ref_errors[index] if index < len(reference.ref_errors) else OutputError()
+        dtype = reference.outputs[index].dtype if index < len(reference.outputs) else "?"
+        allowed = tolerance.budget(dtype, ref_error.rel_err, ref_error.elem_err)
+        report.rel_budget, report.elem_budget = allowed.rel, allowed.elem
+        worst_rel, worst_elem = max(worst_rel, error.rel_err), max(worst_elem, error.elem_err)
+        ref_rel, ref_elem = max(ref_rel, ref_error.rel_err), max(ref_elem, ref_error.elem_err)
+        if problem:
+            continue
+        if error.problem:
+            problem = error.problem
+        elif not tolerance.within(error.rel_err, error.elem_err, allowed):
+            problem = (f"output {index} is off: relative error {error.rel_err:.3g} (budget {allowed.rel:.3g}), "
+                       f"worst element error {error.elem_err:.3g} (budget {allowed.elem:.3g}) at "
+                       f"{error.worst}; the reference's own errors are {ref_error.rel_err:.3g} "
+                       f"and {ref_error.elem_err:.3g}")
+    return TrialResult(seed=seed, rel_err=worst_rel, elem_err=worst_elem, ref_rel_err=ref_rel,
+                       ref_elem_err=ref_elem, passed=not problem, problem=problem)
+
+
+def pass_reason(verdict: Verdict) -> str:
+    """"correct on every trial; 1.23x the PyTorch reference", with the power-limit caveat where it applies."""
+    if verdict.speedup is None:
+        return "correct on every trial (not timed)"
+    limited = [who for who, timing in (("reference", verdict.ref_timing), ("solution", verdict.sol_timing))
+               if stats.power_limited(timing)]
+    caveat = (f" ({' and '.join(limited)} timed with the card at its power limit: such times move by several "
+              "percent with its power controller)") if limited else ""
+    return f"correct on every trial; {verdict.speedup:.3g}x the PyTorch reference{caveat}"
