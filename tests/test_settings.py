@@ -20,6 +20,9 @@ def test_configure_takes_names_dotted_names_and_profiles_over_the_defaults():
     tuned = configure({"timing": {"profile": "precise", "max_seconds": 2}})
     assert tuned.timing.max_seconds == 2.0 and tuned.timing.min_calls == TIMING_PROFILES["precise"].min_calls
     assert configure(trials=None, seed=None) == GradeConfig()  # None: not given
+    assert configure({"timing.max_seconds": 3, "timing": "quick"}).timing.max_seconds == 3.0  # order does not matter
+    with pytest.raises(SettingsError, match="did you mean 'trials'"):
+        configure(trails=None)  # a misspelt name is refused even without a value
     assert configure(base=config, trials=4).device == "cpu"
 
 

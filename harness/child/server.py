@@ -19,6 +19,7 @@ It serves only clients whose harness code and library environment are its own, a
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import random
@@ -37,15 +38,16 @@ from ..wire.launch import (HARNESS_ROOT, MAX_MESSAGE, ForkRequest, ServerError, 
 _PR_SET_DUMPABLE = 4
 
 
-def serve(path: Path, ready: Any = None) -> None:
-    """Import everything a child needs, listen on `path` and fork a child per request, until killed.
+def serve(path: Path, ready: Any = None, preload: tuple[str, ...] = ()) -> None:
+    """Import everything a child needs (and the modules in `preload`), listen on `path` and fork a child per
+    request, until killed.
 
     `ready`, a file, hears one line once requests are served."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     private_folder(path.parent)
     if _answers(path):
         raise ServerError(f"a kb server is already listening at {path}: use it, or stop it first")
-    cuda_refusal = _import_roles()
+    cuda_refusal = _import_roles(preload)
     prctl(_PR_SET_DUMPABLE, 0)
     path.unlink(missing_ok=True)  # a socket file left by a server that was killed
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -64,9 +66,9 @@ def serve(path: Path, ready: Any = None) -> None:
         path.unlink(missing_ok=True)
 
 
-def _import_roles() -> str:
-    """Import torch and every module a role imports, so they are bound before any solution code; why a forked
-    child could not use CUDA afterwards ('' where it can).
+def _import_roles(preload: tuple[str, ...]) -> str:
+    """Import torch, every module a role imports and the modules named in `preload`, so they are bound before any
+    solution code; why a forked child could not use CUDA afterwards ('' where it can).
 
     torch.cuda.is_available(), which cpp_extension's import calls, registers torch's fork handler, after which
     no forked child can initialize CUDA; asked through NVML instead, it registers nothing."""
@@ -77,6 +79,8 @@ def _import_roles() -> str:
 
     from . import main  # noqa: F401  (every role, and what they import)
 
+    for name in preload:
+        importlib.import_module(name)
     if asked is None:
         del os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"]
     else:

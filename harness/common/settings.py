@@ -159,12 +159,13 @@ def _nested(values: Mapping[str, Any]) -> dict[str, Any]:
     """Dotted names folded into mappings; None (not given) left out; every top-level name checked."""
     nested: dict[str, Any] = {}
     for name, value in values.items():
-        if value is None:
-            continue
         top, _, inner = str(name).partition(".")
         _known(top, _FIELD_TYPES, "setting")
+        if value is None:
+            continue
         if not inner:
-            nested[top] = value
+            earlier = nested.get(top)  # dotted parts given before the whole: they still apply
+            nested[top] = {**_as_mapping(value, top), **earlier} if isinstance(earlier, dict) else value
             continue
         if top not in ("timing", "timeouts"):
             raise SettingsError(f"setting {top!r} has no part {inner!r}: only timing.* and timeouts.* do", name)

@@ -256,6 +256,10 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--socket", type=Path, default=default_socket(),
                    help=f"where to listen (default {default_socket()})")
+    p.add_argument("--preload", action="append", default=[], metavar="MODULE",
+                   help="a module to import once in the server besides the grader's, for children that all need "
+                        "it (kb lint's server imports torch._dynamo, which counting on the meta device imports: "
+                        "seconds a problem otherwise); repeatable")
     p.set_defaults(handler=_serve)
 
 
@@ -264,11 +268,14 @@ def _serve(args: argparse.Namespace) -> int:
     from ..wire.launch import ServerError
 
     try:
-        serve(args.socket, ready=sys.stderr)
+        serve(args.socket, ready=sys.stderr, preload=tuple(args.preload))
     except KeyboardInterrupt:
         pass
     except (ServerError, OSError) as exc:
         print(f"kb serve: cannot listen at {args.socket}: {exc}", file=sys.stderr)
+        return 2
+    except ImportError as exc:
+        print(f"kb serve: --preload: {exc}", file=sys.stderr)
         return 2
     return 0
 

@@ -44,7 +44,10 @@ def lint_all(paths: list[Path], device: str, full: bool, timeout: float = DEFAUL
              progress: Callable[[LintReport], None] | None = None) -> list[LintReport]:
     """Every problem in a child of its own, `jobs` at a time, forked from a server this lint runs. Raises BadInput
     where the device cannot be had (`--device cuda` without CUDA)."""
-    with tempfile.TemporaryDirectory(prefix="kb-lint-") as private, running(Path(private) / "server.sock") as server:
+    # Every lint counts a full-size problem on the meta device, whose first op imports torch._dynamo: seconds
+    # a problem, once in the server instead.
+    with tempfile.TemporaryDirectory(prefix="kb-lint-") as private, \
+            running(Path(private) / "server.sock", preload=("torch._dynamo",)) as server:
         def one(path: Path) -> LintReport:
             report = lint_in_child(path, device, full, timeout, server.socket)
             if progress:

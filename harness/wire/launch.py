@@ -231,13 +231,15 @@ class RunningServer:
 
 
 @contextlib.contextmanager
-def running(path: Path, timeout: float = 300.0) -> Iterator[RunningServer]:
+def running(path: Path, timeout: float = 300.0, preload: tuple[str, ...] = ()) -> Iterator[RunningServer]:
     """`kb serve --socket path` for the duration of a block (a sweep's, a lint's, a test session's): it yields once
-    the server is ready and stops it afterwards. Its own output goes to `path` + ".log"."""
+    the server is ready and stops it afterwards. Its own output goes to `path` + ".log". `preload`: modules the
+    server imports besides the roles' (`kb serve --preload`)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     log_path = path.with_name(path.name + ".log")
     with open(log_path, "wb") as log:
-        server = subprocess.Popen([sys.executable, "-m", "harness", "serve", "--socket", str(path)],
+        server = subprocess.Popen([sys.executable, "-m", "harness", "serve", "--socket", str(path),
+                                   *(f"--preload={name}" for name in preload)],
                                   cwd=HARNESS_ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     try:
         deadline = time.monotonic() + timeout
