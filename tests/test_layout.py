@@ -161,3 +161,24 @@ def test_no_private_name_is_taken_from_another_package_or_by_bench():
                 if other != own:
                     offences.append(f"{path.relative_to(ROOT)}:{node.lineno} uses {module}.{node.attr}")
     assert not offences, offences
+
+
+def test_design_md_lists_every_module_where_it_is():
+    """docs/design.md's layout block names each module under its folder, and nothing that is not there."""
+    text = (ROOT / "docs" / "design.md").read_text()
+    block = text.split("```", 2)[1]
+    listed: dict[str, set[str]] = {}
+    folder = ""
+    for line in block.splitlines():
+        words = line.replace(",", " ").replace("(", " ").replace(")", " ").split()
+        if words and words[0].endswith("/"):
+            folder = words[0].rstrip("/")  # a folder's line, and its modules named on it
+        elif not line.startswith("    "):
+            folder = "harness"  # a module of the package's own, at the top
+        names = [word for word in words if word.endswith(".py") and word != "__init__.py"]
+        listed.setdefault(folder, set()).update(names)
+    actual: dict[str, set[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        if path.name != "__init__.py":
+            actual.setdefault(path.parent.name, set()).add(path.name)
+    assert {k: v for k, v in listed.items() if v} == actual
