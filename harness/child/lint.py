@@ -22,7 +22,7 @@ from typing import Any, Callable
 import torch
 
 from ..common import stats, tolerance
-from ..common.lint import LintReport, problem_name
+from ..common.lint import LintReport, SizeEstimate, problem_name
 from ..common.settings import TIMING_PROFILES
 from ..common.tolerance import Budget
 from ..wire.channel import Link
@@ -123,24 +123,22 @@ def _where(exc: BaseException, path: Path) -> str:
 # --- work and size, on the meta device --------------------------------------------------------
 
 def estimate_size(report: LintReport, problem: Any) -> None:
-    """Full-size FLOPs, bytes, outputs, time and footprint into `report`, without allocating: all on `meta`."""
+    """Full-size FLOPs, bytes, outputs, time and footprint into `report.work`, without allocating: all on `meta`."""
     counted, out = work.count_on_meta(problem, WEIGHT_SEED)
     moved = counted.read_bytes + counted.written_bytes
-    report.work = counted
-    report.outputs = [str(spec_of(o)) for o in as_outputs(out)]
-    report.est_ms = 1e3 * max(counted.flops / H100_FLOPS, moved / H100_BYTES_PER_S)
-    report.footprint_bytes = ORACLE_FACTOR * moved
+    report.work = SizeEstimate(flops=counted.flops, read_bytes=counted.read_bytes, written_bytes=counted.written_bytes,
+                               outputs=[str(spec_of(o)) for o in as_outputs(out)],
+                               est_ms=1e3 * max(counted.flops / H100_FLOPS, moved / H100_BYTES_PER_S),
+                               footprint_bytes=ORACLE_FACTOR * moved)
 
 
-def size_warnings(report: LintReport) -> list[str]:
-    assert report.work is not None and report.est_ms is not None and report.footprint_bytes is not None
+def size_warnings(size: SizeEstimate) -> list[str]:
     notes = []
-    if not MIN_MS <= report.est_ms <= MAX_MS:
-        moved = report.work.read_bytes + report.work.written_bytes
-        notes.append(f"estimated H100 time {report.est_ms:.3g} ms is outside {MIN_MS}-{MAX_MS} ms "
-                     f"({report.work.flops / 1e9:.3g} GFLOP, {moved / 1e9:.3g} GB moved)")
-    if report.footprint_bytes > MAX_FOOTPRINT:
-        notes.append(f"estimated footprint {report.footprint_bytes / 1e9:.3g} GB (with the float64 oracle) is over "
+    if not MIN_MS <= size.est_ms <= MAX_MS:
+        notes.append(f"estimated H100 time {size.est_ms:.3g} ms is outside {MIN_MS}-{MAX_MS} ms "
+                     f"({size.flops / 1e9:.3g} GFLOP, {(size.read_bytes + size.written_bytes) / 1e9:.3g} GB moved)")
+    if size.footprint_bytes > MAX_FOOTPRINT:
+        notes.append(f"estimated footprint {size.footprint_bytes / 1e9:.3g} GB (with the float64 oracle) is over "
                      f"{MAX_FOOTPRINT / 1e9:.0f} GB")
     return notes
 
@@ -363,17 +361,18 @@ CHECKS: list[Callable[[LintReport, Loaded], Any]] = [
 ]
 
 
-def lint_problem(path: Path, device: torch.device, full: bool = False) -> LintReport:
+def lint_problem(path: Path, device: str | torch.device = "cpu", full: bool = False) -> LintReport:
     """Every check on one problem, in this process."""
     began = time.monotonic()
     path = Path(path)
+    device = resolve_device(device) if isinstance(device, str) else device
     report = LintReport(problem=str(path), name=problem_name(path), device=device.type)
     module = _import_for_estimate(report, path)
     if module is not None:
         try:
             estimate_size(report, module)
-            if device.type == "cpu":
-                report.warnings.extend(size_warnings(report))
+            if device.type == "cpu" and report.work is not None:
+                report.warnings.extend(size_warnings(report.work))
         except Exception as exc:
             report.warnings.append(f"could not estimate full-size work on the meta device: {_first_line(exc)}")
         sizes = choose_size(report, module, device, full)

@@ -8,6 +8,16 @@ from .verdict import Work
 
 
 @dataclass
+class SizeEstimate(Work):
+    """A problem's full-size work (counted on the meta device, as a grade counts it) and what kb lint estimates
+    from it."""
+
+    outputs: list[str] = field(default_factory=list)  # full-size outputs, "float32[64, 96]"
+    est_ms: float = 0.0          # time on one H100 at typical (not peak) rates
+    footprint_bytes: int = 0     # memory with the float64 oracle
+
+
+@dataclass
 class Check:
     name: str
     passed: bool
@@ -23,10 +33,7 @@ class LintReport:
     sizes: str = ""                      # what size the checks ran at
     checks: list[Check] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    work: Work | None = None             # full-size work, counted on the meta device
-    outputs: list[str] = field(default_factory=list)  # full-size outputs, "float32[64, 96]"
-    est_ms: float | None = None          # full-size time estimated for one H100 from the work
-    footprint_bytes: int | None = None   # full-size memory estimated with the float64 oracle
+    work: SizeEstimate | None = None     # full-size work and the estimates from it
     measured_ms: float | None = None     # --device cuda: the reference's median time at full size
     peak_bytes: int | None = None        # --device cuda: peak allocated memory at full size
     seconds: float = 0.0

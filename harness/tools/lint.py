@@ -101,7 +101,7 @@ def _si(value: float | None, unit: str = "") -> str:
 def _ms(report: LintReport) -> str:
     if report.measured_ms is not None:
         return f"{report.measured_ms:.3g}"
-    return f"~{report.est_ms:.3g}" if report.est_ms is not None else "-"
+    return f"~{report.work.est_ms:.3g}" if report.work else "-"
 
 
 def render_table(reports: list[LintReport]) -> str:
