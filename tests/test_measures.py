@@ -130,7 +130,7 @@ def test_a_timings_interval_spans_half_the_clocks_step_where_its_samples_sit_on_
     def spans(low, mid, high, counts=(30, 120, 50)):  # ms, on CUPTI's ~32 ns steps, the median's step the commonest
         device = [low] * counts[0] + [mid] * counts[1] + [high] * counts[2]
         return LoopReport(samples=[x * 30 for x in device], spans=device, seconds=0.2, clock="cuda-events",
-                empty_call_ms=0.012)
+                          empty_call_ms=0.012)
 
     def grade(ref, sol):
         return Verdict(Status.PASS, "", "sol.py", "problem.py", ref_timing=timing_of([ref], spans=True),
@@ -208,7 +208,7 @@ def test_timing_pools_the_loops_of_one_model_and_refuses_impossible_samples():
 
 def test_device_spans_time_the_calls_where_they_agree_with_the_event_clock():
     ref = LoopReport(samples=[0.300, 0.310, 0.305], spans=[0.266, 0.266, 0.2661], seconds=0.5,
-           clock="cuda-events", empty_call_ms=0.010, spans_note="")
+                     clock="cuda-events", empty_call_ms=0.010, spans_note="")
     sol = replace(ref, samples=[0.150, 0.160, 0.155], spans=[0.120, 0.121, 0.120])
     assert span_refusal([ref], [sol]) == ""
     timing = timing_of([ref], spans=True)
@@ -232,7 +232,7 @@ def test_device_spans_time_the_calls_where_they_agree_with_the_event_clock():
 
 def test_a_slow_host_leaves_out_only_loops_whose_time_it_can_move():
     quiet = LoopReport(samples=[0.30, 0.30], spans=[0.266, 0.266], span_idle=[0.0, 0.0], seconds=0.1,
-             clock="cuda-events", empty_call_ms=0.008)
+                       clock="cuda-events", empty_call_ms=0.008)
     slow_host = replace(quiet, samples=[0.33, 0.33], empty_call_ms=0.020)  # one kernel: the host cannot pace it
     assert not paced_by_host(slow_host) and paced_by_host(replace(slow_host, span_idle=[0.05, 0.05]))
     assert paced_by_host(replace(slow_host, spans=None))
@@ -262,7 +262,7 @@ def test_loops_run_while_the_timer_itself_was_slow_are_left_out():
 
 def test_a_timing_says_how_long_its_kept_loops_ran_at_the_cards_power_limit():
     quiet = LoopReport(samples=[3.0, 3.1], seconds=0.5, clock="cuda-events", empty_call_ms=0.008,
-             power_limited=0.85)
+                       power_limited=0.85)
     cool = replace(quiet, power_limited=0.0)
     slow = replace(quiet, empty_call_ms=0.02, power_limited=1.0)  # left out: its share does not count either
     timing = timing_of([quiet, cool, slow])
