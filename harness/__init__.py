@@ -17,10 +17,11 @@ The package's layout is its trust boundary (docs/design.md):
 """
 from .common.errors import BadInput, SettingsError
 from .common.settings import TIMING_PROFILES, GradeConfig, Timeouts, TimingProfile, configure
+from .common.version import VERSION as __version__
 from .common.verdict import (BuildReport, CorrectnessReport, Extension, Generalization, Provenance, Status, Timing,
                              TimingLoop, TrialResult, Verdict, Work)
 from .parent.grade import build, grade
 
-__all__ = ["BadInput", "BuildReport", "CorrectnessReport", "Extension", "Generalization", "GradeConfig", "Provenance",
+__all__ = ["__version__", "BadInput", "BuildReport", "CorrectnessReport", "Extension", "Generalization", "GradeConfig", "Provenance",
            "SettingsError", "Status", "TIMING_PROFILES", "Timeouts", "Timing", "TimingLoop", "TimingProfile",
            "TrialResult", "Verdict", "Work", "build", "configure", "grade"]

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .verdict import Work
+from .version import VERSION
 
 
 @dataclass
@@ -37,6 +38,7 @@ class LintReport:
     measured_ms: float | None = None     # --device cuda: the reference's median time at full size
     peak_bytes: int | None = None        # --device cuda: peak allocated memory at full size
     seconds: float = 0.0
+    grader_version: str = VERSION        # the kb-grader that linted it
 
     @property
     def failed(self) -> list[Check]:

@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from .version import VERSION
+
 
 class Status(str, enum.Enum):
     """Outcome of a grade. Closed set: tools may switch on these words."""
@@ -194,6 +196,7 @@ class Verdict:
     stages: dict[str, float] = field(default_factory=dict)  # seconds from the start to the end of each stage
     detail: str = ""              # longer evidence: compiler errors, traceback, the child's last stderr lines
     log_dir: str = ""             # where the children's stdout/stderr were kept, if anywhere
+    grader_version: str = VERSION  # the kb-grader that made this verdict
 
     @property
     def passed(self) -> bool:

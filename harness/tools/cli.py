@@ -11,6 +11,7 @@ from ..common.errors import BadInput, SettingsError
 from ..common.settings import (CACHE_ENV, DEVICES, GENERALIZATION, SETTINGS, SIZES, TIMING_PROFILES, GradeConfig,
                                configure)
 from ..common.verdict import Status, TimingLoop, Verdict
+from ..common.version import VERSION
 
 _STATUS_HELP = """\
 statuses (the verdict's `status`, a closed set):
@@ -208,7 +209,7 @@ def render(v: Verdict) -> str:
     if v.detail and v.status is not Status.PASS:
         lines.append("  detail")
         lines.extend(f"    {line}" for line in v.detail.strip().splitlines()[-20:])
-    lines.append(f"  graded in {v.seconds:.1f} s")
+    lines.append(f"  graded in {v.seconds:.1f} s (kb {v.grader_version})")
     return "\n".join(lines)
 
 
@@ -417,6 +418,7 @@ def _lint(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kb", description="Grade custom-kernel solutions to KernelBench-style "
                                                             "problems: build, check against a float64 oracle, time.")
+    parser.add_argument("--version", action="version", version=f"kb {VERSION}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _grade_parser(sub)
     _build_parser(sub)

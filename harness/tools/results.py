@@ -76,7 +76,7 @@ def pair_key(pair: Pair, config: GradeConfig) -> str:
 
 
 class ResultStore:
-    """A JSONL file of records: {"key", "id", "set", "name", "slot", "graded_at", "verdict"}."""
+    """A JSONL file of records: {"key", "id", "set", "name", "slot", "graded_at", "grader_version", "verdict"}."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -99,7 +99,8 @@ class ResultStore:
     def append(self, pair: Pair, key: str, verdict: Verdict, slot: str | None = None) -> None:
         """`slot`: the CUDA_VISIBLE_DEVICES value the pair was graded under (None: inherited)."""
         record = {"key": key, "id": pair.id, "set": pair.set, "name": pair.name, "slot": slot,
-                  "graded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "verdict": verdict.to_dict()}
+                  "graded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                  "grader_version": verdict.grader_version, "verdict": verdict.to_dict()}
         line = (json.dumps(record, default=str) + "\n").encode()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)

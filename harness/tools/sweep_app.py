@@ -20,8 +20,9 @@ from ..wire.launch import HARNESS_ROOT
 from .results import ResultStore, find_pairs
 from .sweep import sweep
 
-# A console script has no package-relative config: point Hydra at the repository's conf/.
-CONF = str(HARNESS_ROOT / "conf")
+# The repository's conf/, which a wheel carries as harness/conf: Hydra is pointed at whichever this install has.
+_PACKAGED = Path(__file__).resolve().parents[1] / "conf"
+CONF = str(_PACKAGED if _PACKAGED.is_dir() else HARNESS_ROOT / "conf")
 SWEEP_KEYS = ("solutions", "problems_dir", "problems", "results", "build_jobs", "fork_server")
 
 
