@@ -25,6 +25,7 @@ CAUGHT_BY = {
     "near_constant": "rejects_constant",         # 1 + 1e-6 x
     "sorted_permutation": "rejects_replay",      # sort(randperm) is the same every trial
     "heavy_no_small": "cpu_size",                # no SMALL_SIZES and 8.8 TFLOP: not run on the CPU
+    "meta_item": "cpu_size",                     # no SMALL_SIZES, and .item() defeats the meta-device estimate
     "syntax_error": "loads",
     "no_get_inputs": "loads",
     "segfault": "runs",                          # the child died of SIGSEGV; the lint went on
@@ -73,6 +74,16 @@ def test_default_layernorm_is_still_input_and_weight_sensitive(fixture_lint):
     """Only weights_not_default catches it: a default LayerNorm depends on its input and its weights."""
     record = fixture_lint[1]["default_layernorm"]
     assert record["failed"] == ["weights_not_default"]
+
+
+def test_a_problem_whose_size_cannot_be_estimated_is_not_run_at_full_size_and_says_so(fixture_lint):
+    record = fixture_lint[1]["meta_item"]
+    assert record["failed"] == ["cpu_size"] and [c["name"] for c in record["checks"]] == ["cpu_size"]
+    assert "could not be estimated" in record["checks"][0]["reason"] and record["sizes"].startswith("not run")
+    assert any("could not estimate full-size work" in w for w in record["warnings"])
+    assert not any("linted at full size" in w for w in record["warnings"])
+    heavy = fixture_lint[1]["heavy_no_small"]
+    assert heavy["sizes"].startswith("not run") and not any("linted at full size" in w for w in heavy["warnings"])
 
 
 def test_syntax_error_names_the_line(fixture_lint):

@@ -59,6 +59,8 @@ def test_killed_sweep_resumes_without_regrading_or_losing_anything(tmp_path, cac
 
     third = kb_sweep(tmp_path, cache_dir)
     assert "2 already graded, 0 graded now" in third.communicate(timeout=600)[0]
+    job_log = next((tmp_path / "hydra").glob("*.log")).read_text()  # the summary goes through logging
+    assert "2 already graded, 0 graded now" in job_log, job_log
 
     done = subprocess.run([sys.executable, "-m", "harness", "report", str(results)], capture_output=True,
                           text=True, cwd=ROOT)

@@ -151,16 +151,23 @@ def choose_size(report: LintReport, module: Any, device: Any, full: bool) -> str
     if has_small_sizes(module):
         report.sizes = "small: " + ", ".join(f"{k}={v}" for k, v in module.SMALL_SIZES.items())
         return "small"
-    report.sizes = "full (no SMALL_SIZES)"
-    report.warnings.append("no SMALL_SIZES: linted at full size on the CPU; add SMALL_SIZES, a small valid "
-                           "instance with odd sizes")
     counted = report.work
-    moved = counted.read_bytes + counted.written_bytes if counted is not None else 0
-    if counted is not None and (counted.flops > CPU_FULL_MAX_FLOPS or moved > CPU_FULL_MAX_BYTES):
+    if counted is None:  # the estimate failed (a warning says why): its size is unknown, so it is not run
+        report.sizes = "not run (no SMALL_SIZES, full size not estimated)"
+        report.add("cpu_size", False, "no SMALL_SIZES, and its full-size work could not be estimated, so it "
+                                      "is not run at full size on the CPU: add SMALL_SIZES, or lint with "
+                                      "--device cuda")
+        return None
+    moved = counted.read_bytes + counted.written_bytes
+    if counted.flops > CPU_FULL_MAX_FLOPS or moved > CPU_FULL_MAX_BYTES:
+        report.sizes = "not run (no SMALL_SIZES, full size too heavy)"
         report.add("cpu_size", False, f"no SMALL_SIZES and full size is too heavy to lint on the CPU "
                                       f"({counted.flops / 1e9:.3g} GFLOP, {moved / 1e9:.3g} GB): "
                                       f"add SMALL_SIZES, or lint with --device cuda")
         return None
+    report.sizes = "full (no SMALL_SIZES)"
+    report.warnings.append("no SMALL_SIZES: linted at full size on the CPU; add SMALL_SIZES, a small valid "
+                           "instance with odd sizes")
     return "full"
 
 

@@ -359,7 +359,7 @@ checks (each pass/fail with a one-line reason; docs/lint.md says what each catch
   rejects_zeros, rejects_constant, rejects_passthrough, rejects_bf16, rejects_replay
                        trivial candidates (zeros, the mean, an input, the reference in bfloat16,
                        the last trial's output) fail the budget the grader applies
-  cpu_size             (CPU) a problem without SMALL_SIZES is light enough to lint at full size
+  cpu_size             (CPU) a problem without SMALL_SIZES is estimated light enough to lint at full size
   time, memory         (CUDA) the reference takes 0.5-50 ms and at most 24 GB
 Full-size FLOPs and bytes are estimated on the meta device (nothing allocated); on the CPU
 an estimated H100 time outside 0.5-50 ms or a footprint over 24 GB is a warning.

@@ -33,7 +33,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--kb-device", choices=DEVICES, default=None,
                     help=f"device to grade on; pairs are skipped where it is absent (default {_DEFAULTS.device})")
     group.addoption("--kb-min-speedup", type=float, default=None,
-                    help="also fail pairs slower than this many times the PyTorch reference")
+                    help="also fail pairs whose speedup is not surely this many times the PyTorch reference: the "
+                         "lower end of the speedup's 95%% interval must clear it, as kb report's fast_p counts")
     group.addoption("--kb-trials", type=int, default=None,
                     help=f"correctness trials per pair (default {_DEFAULTS.trials})")
     group.addoption("--kb-timing", choices=list(TIMING_PROFILES), default=None,
@@ -94,9 +95,9 @@ class KbPair(pytest.Item):
         if not verdict.passed:
             raise KbFailure(f"{verdict.status.value}: {verdict.reason}")
         floor = self.config.getoption("kb_min_speedup")
-        if floor is not None and verdict.speedup is not None and verdict.speedup < floor:
-            raise KbFailure(f"too slow: {verdict.speedup:.3g}x the PyTorch reference, below --kb-min-speedup "
-                            f"{floor:g}")
+        if floor is not None and verdict.speedup_ci is not None and not verdict.speedup_ci[0] > floor:
+            raise KbFailure(f"too slow: {verdict.speedup:.3g}x the PyTorch reference, its interval's lower end "
+                            f"{verdict.speedup_ci[0]:.3g}x at or below --kb-min-speedup {floor:g}")
 
     def _grade_config(self) -> GradeConfig:
         """The options given, as every front end builds settings (harness.common.settings.configure)."""

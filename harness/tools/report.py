@@ -1,7 +1,7 @@
 """Summaries of a results file, and the difference between two.
 
 fast_p counts a pair as faster than p only when it passed and the *lower end* of its
-speedup interval clears p. Medians and geometric means are over the pairs that passed.
+speedup interval clears p (the pytest gate's --kb-min-speedup judges the same). Medians and geometric means are over the pairs that passed.
 Where a pair was graded more than once, its latest record counts.
 """
 from __future__ import annotations

@@ -10,6 +10,7 @@ as every front end builds them: null keeps the grader's default.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import hydra
@@ -23,6 +24,7 @@ from .sweep import sweep
 # The repository's conf/, which a wheel carries as harness/conf: Hydra is pointed at whichever this install has.
 _PACKAGED = Path(__file__).resolve().parents[1] / "conf"
 CONF = str(_PACKAGED if _PACKAGED.is_dir() else HARNESS_ROOT / "conf")
+log = logging.getLogger(__name__)  # Hydra's job logging: the console and each job's .log file
 SWEEP_KEYS = ("solutions", "problems_dir", "problems", "results", "build_jobs", "fork_server")
 
 
@@ -35,8 +37,8 @@ def main(cfg: DictConfig) -> None:
     pairs = find_pairs(Path(cfg.solutions), Path(cfg.problems_dir), sets=[cfg.problems.set], names=names)
     summary = sweep(pairs, config, ResultStore(Path(cfg.results)), build_jobs=cfg.build_jobs,
                     fork_server=cfg.fork_server)
-    print(f"{cfg.problems.set}: {summary.pairs} pairs, {summary.skipped} already graded, {summary.graded} graded "
-          f"now, {summary.passed} of those passed -> {cfg.results}")
+    log.info(f"{cfg.problems.set}: {summary.pairs} pairs, {summary.skipped} already graded, {summary.graded} graded "
+             f"now, {summary.passed} of those passed -> {cfg.results}")
 
 
 if __name__ == "__main__":
