@@ -35,8 +35,8 @@ class Reference:
         with torch.no_grad():
             reference = [t.detach().clone() for t in compare.as_outputs(self.model(*inputs))]
         found = oracle.oracle_outputs(self.model64, inputs, len(reference))
-        self.pending[draw.id] = (found if found is not None else oracle.reference_as_oracle(reference), reference)
-        expected = self.pending[draw.id][0]
+        expected = found if found is not None else oracle.reference_as_oracle(reference)
+        self.pending[draw.id] = (expected, reference)
         return ReferenceTrial(outputs=[compare.spec_of(r) for r in reference],
                               oracle="float64" if found is not None else "reference",
                               ref_errors=[compare.measure_error(r, o, r, f"output {i}")

@@ -31,7 +31,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ..wire.codec import Malformed
 from ..wire.launch import (HARNESS_ROOT, MAX_MESSAGE, ForkRequest, ServerError, die_with_parent, fingerprint,
                            kill_group, peer_uid, prctl, private_folder)
 
@@ -166,9 +165,9 @@ class _Server:
             conn.send(json.dumps({"pid": pid}).encode())
             conn.settimeout(None)
             self.children[pid] = conn
-        except (OSError, ValueError) as exc:  # Malformed is a ValueError
+        except (OSError, ValueError) as exc:  # a malformed request (harness.wire.codec.Malformed) is a ValueError
             try:
-                conn.send(json.dumps({"error": str(exc) if isinstance(exc, Malformed) else f"bad request: {exc}"}).encode())
+                conn.send(json.dumps({"error": f"bad request: {exc}"}).encode())
             except OSError:
                 pass
             conn.close()

@@ -120,20 +120,20 @@ def _timeout_argument(p: argparse.ArgumentParser, stage: str, text: str) -> None
              help=f"{text} (default {default:g})")
 
 
-def _config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> GradeConfig:
+def _config(args: argparse.Namespace) -> GradeConfig:
     """The grade's settings from the options given (harness.common.settings.configure); a bad value exits 2
-    naming its option."""
+    naming its option (through the subcommand's own parser, `args.parser`)."""
     given = {name: value for name, value in vars(args).items() if name.split(".")[0] in SETTINGS}
     try:
         return configure(given)
     except SettingsError as exc:
-        parser.error(f"{_OPTION_OF.get(exc.setting, exc.setting)}: {exc}")
+        args.parser.error(f"{_OPTION_OF.get(exc.setting, exc.setting)}: {exc}")
 
 
 def _grade(args: argparse.Namespace) -> int:
     from ..parent.grade import grade
 
-    config = _config(args.parser, args)
+    config = _config(args)
     if not args.json:
         print(f"grading {args.solution} ...", file=sys.stderr)
     verdict = grade(args.solution, args.problem, config)
@@ -286,7 +286,7 @@ def _build(args: argparse.Namespace) -> int:
 
     from ..parent.grade import build
 
-    config = _config(args.parser, args)
+    config = _config(args)
     worst = 0
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for path, verdict in zip(args.solutions, pool.map(lambda p: build(p, config), args.solutions)):
