@@ -20,13 +20,14 @@ import json
 import os
 import secrets
 import select
+import signal
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from ..common.verdict import Status
 from .codec import decode, encode
-from .launch import Forked, ServerError, Spawned, describe_exit
+from .launch import Forked, ServerError, Spawned, describe_exit, signal_group
 from .messages import OPERATIONS, Failed
 
 _MAX_MESSAGE = 16 << 20
@@ -157,6 +158,16 @@ class Child:
             self.proc.kill_group()
         if wait:
             self.proc.wait()
+
+    def hold(self) -> None:
+        """Stop the child and its process group where they are (SIGSTOP: nothing it runs can refuse), while
+        another process is timed on its device."""
+        if self.proc.returncode is None:
+            signal_group(self.proc.pid, signal.SIGSTOP)
+
+    def release(self) -> None:
+        if self.proc.returncode is None:
+            signal_group(self.proc.pid, signal.SIGCONT)
 
     def close(self) -> None:
         """Kill, reap, release the pipes: a finished child must not linger. It holds nothing worth saving."""
