@@ -102,3 +102,16 @@ def test_a_timing_loop_holds_every_other_process_of_its_device_still(tmp_path):
         assert {process_state(child.proc.pid) for child in (other, late)} <= {"R", "S", "D"}
         for child in (timed, other, late):  # each answers; the 2 s held were not counted to its 60 s
             assert isinstance(child.receive(Started, 60, "starting"), Started)
+
+
+def test_answers_one_sample_left_behind_do_not_pass_another_samples_own_trial(tmp_path, cache_dir, monkeypatch):
+    """The samples of a problem share its trials' draws but the last: the reader finds the writer's answers
+    for those, and fails its own last trial (correctness only, so no timing check can catch it instead)."""
+    monkeypatch.setenv("KB_TEST_MEMO", str(tmp_path / "memo.pt"))
+    jobs = [Job(0, CPU_FIXTURES / "memo_writer.py", RELU_PROBLEM), Job(1, CPU_FIXTURES / "memo_reader.py", RELU_PROBLEM)]
+    verdicts = batch(jobs, config(cache_dir, trials=3, time_solution=False, provenance=False, require_own_code=False,
+                                  generalization="off"), grades_at_once=1)
+    assert verdicts[0].status is Status.PASS, verdicts[0].reason
+    reader = verdicts[1]
+    assert reader.status is Status.INCORRECT and reader.reason.startswith("trial 3 of 3"), reader.reason
+    assert [trial.passed for trial in reader.correctness.trials] == [True, True, False]

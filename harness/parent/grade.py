@@ -174,9 +174,10 @@ class _SampleGrade:
         self.config = config = reference.config
         self.timeouts = config.timeouts
         fresh = GradeSeeds.draw(config.trials, config.spot_checks, config.timing.min_calls, config.seed)
-        # The problem's weights and trial draws (its oracle is shared); timing draws of the sample's own.
-        self.seeds = GradeSeeds(reference.seeds.weights, reference.seeds.trials, fresh.timing, fresh.scales,
-                                fresh.spot_checks)
+        # The problem's weights and trial draws, whose oracle is shared, but for the last trial: that one, and
+        # the timing draws, are the sample's own, so no answer another sample left behind can pass it.
+        self.seeds = GradeSeeds(reference.seeds.weights, reference.seeds.trials[:-1] + fresh.trials[-1:],
+                                fresh.timing, fresh.scales, fresh.spot_checks)
         self.started = time.monotonic()
         self.seconds = 0.0
         self.finished = 0.0  # when its own stages ended; the verdict waits for the problem's last loop
@@ -368,8 +369,9 @@ class _SampleGrade:
         report.sizes = sizes
         try:
             self._ask(solution, Resize(), self.timeouts.load, "constructing ModelNew at other sizes")
-            trial = self._trial(solution, SMALL_TRIAL, self.seeds.trials[0], CorrectnessReport(),
-                                "the small-size trial")
+            assert self.reference.small_trial is not None
+            trial = self._trial(solution, SMALL_TRIAL, self.reference.seeds.trials[0], self.reference.small_trial,
+                                CorrectnessReport(), "the small-size trial", keep=True)
             report.passed, report.problem = trial.passed, trial.problem
         except Stop as stop:
             report.passed, report.problem = False, f"{stop.status.value}: {stop.reason}"
@@ -386,20 +388,27 @@ class _SampleGrade:
     def check_trials(self, solution: Child) -> None:
         report = self.verdict.correctness
         assert report is not None
+        count = len(self.seeds.trials)
         for index, seed in enumerate(self.seeds.trials):
-            trial = self._trial(solution, str(index), seed, report, f"trial {index + 1}")
+            if index < count - 1:  # the problem's draw: its oracle is kept for the next sample
+                trial = self._trial(solution, str(index), seed, self.reference.trials[index], report,
+                                    f"trial {index + 1}", keep=True)
+            else:  # the sample's own draw
+                own = Draw(id=f"own-{id(self)}", seed=seed)
+                ref = self.reference.prepare([own], "computing the oracle of the sample's own trial")[0]
+                trial = self._trial(solution, own.id, seed, ref, report, f"trial {index + 1}", keep=False)
             report.trials.append(trial)
             if not trial.passed:
-                raise Stop(Status.INCORRECT, f"trial {index + 1} of {len(self.seeds.trials)}: {trial.problem}")
+                raise Stop(Status.INCORRECT, f"trial {index + 1} of {count}: {trial.problem}")
         self._stage("trials")
 
-    def _trial(self, solution: Child, trial_id: str, seed: int, report: CorrectnessReport, what: str) -> TrialResult:
+    def _trial(self, solution: Child, trial_id: str, seed: int, ref: ReferenceTrial, report: CorrectnessReport,
+               what: str, keep: bool) -> TrialResult:
         """The solution runs on the trial's inputs; the reference process measures the saved outputs."""
         assert self.workspace is not None
         path = self.workspace.path / f"outputs-{trial_id}.pt"
         self._ask(solution, Run(seed=seed, path=str(path)), self.timeouts.run, f"running {what}")
-        ref = self.reference.small_trial if trial_id == SMALL_TRIAL else self.reference.trials[int(trial_id)]
-        return self._judge_saved(trial_id, path, seed, ref, report, what, keep=True)
+        return self._judge_saved(trial_id, path, seed, ref, report, what, keep)
 
     def _judge_saved(self, trial_id: str, path: Path, seed: int, ref: ReferenceTrial, report: CorrectnessReport,
                      what: str, keep: bool) -> TrialResult:

@@ -63,7 +63,8 @@ class ProblemReference:
                 config = self.config
                 self.workspace = Workspace(config.log_dir, config.visible_devices, config.server, self.gate)
                 self.child = self.workspace.spawn("reference", self.settings(solution=""))
-                self.child.send(Prepare(trials=[Draw(id=str(i), seed=s) for i, s in enumerate(self.seeds.trials)]))
+                shared = self.seeds.trials[:max(1, len(self.seeds.trials) - 1)]  # each sample's last is its own
+                self.child.send(Prepare(trials=[Draw(id=str(i), seed=s) for i, s in enumerate(shared)]))
 
     def ready(self) -> None:
         """Wait until the reference has done its once-per-problem work; a failure there is every sample's."""
