@@ -104,8 +104,11 @@ def batch(jobs: list[Job], config: GradeConfig, at_once: int) -> tuple[dict[int,
     verdicts: dict[int, Verdict] = {}
     sampler = GpuSampler(config.device == "cuda")
     started = time.monotonic()
-    grade_batch(jobs, config, lambda job, verdict, _: verdicts.__setitem__(job.index, verdict),
-                BatchOptions(grades_at_once=at_once))
+    def record(job: Job, verdict: Verdict, _: str | None) -> None:
+        verdicts[job.index] = verdict
+        print(f"  {time.monotonic() - started:6.1f} s  {verdict.status.value:<14} {job.solution.stem}", file=sys.stderr)
+
+    grade_batch(jobs, config, record, BatchOptions(grades_at_once=at_once))
     return verdicts, time.monotonic() - started, sampler.busy()
 
 
