@@ -20,14 +20,17 @@ from .problem import has_small_sizes, load_sized, resize
 from .tensors import tensor_bytes
 
 
-class Reference:
-    """The problem's Model at some size, its float64 oracle, and the outputs of draws awaiting comparison."""
+Expected = tuple[list[torch.Tensor], list[torch.Tensor]]  # a draw's oracle outputs and the reference's own
 
-    def __init__(self, problem: Any, weight_seed: int, device: torch.device):
+
+class Reference:
+    """The problem's Model at some size and its float64 oracle."""
+
+    def __init__(self, problem: Any, weight_seed: int, device: torch.device, pending: dict[str, Expected]):
         self.problem, self.device = problem, device
         self.model = reference_model(problem, weight_seed).to(device)
         self.model64 = oracle.tolerant_copy(self.model)
-        self.pending: dict[str, tuple[list[torch.Tensor], list[torch.Tensor]]] = {}
+        self.pending = pending  # the process's: a draw prepared at other sizes is compared after Restore
 
     def prepare(self, draw: Draw) -> ReferenceTrial:
         """Reference outputs and oracle for one input draw, kept under the draw's id until compared."""
@@ -58,7 +61,7 @@ class Reference:
                                                before_call=calls.refresh))
 
     def compare(self, command: Compare) -> Compared:
-        expected, outputs = self.pending.pop(command.trial)
+        expected, outputs = self.pending[command.trial] if command.keep else self.pending.pop(command.trial)
         return Compared(errors=compare_saved(Path(command.path), expected, outputs, self.device))
 
 
@@ -69,7 +72,8 @@ class ReferenceProcess:
         self.settings, self.device = settings, device
         self.path = Path(settings.problem)
         self.problem, self.sizes = load_sized(self.path, settings.sizes, on_cpu=device.type == "cpu")
-        self.reference = Reference(self.problem, settings.weight_seed, device)
+        self.pending: dict[str, Expected] = {}
+        self.reference = Reference(self.problem, settings.weight_seed, device, self.pending)
         self.graded: tuple[Reference, dict[str, Any]] | None = None  # the graded sizes, while resized
 
     def handlers(self) -> dict[type, Any]:
@@ -84,7 +88,7 @@ class ReferenceProcess:
             return Resized(sizes=None)
         self.graded = (self.reference, {name: getattr(self.problem, name) for name in self.problem.SMALL_SIZES})
         sizes = resize(self.problem, "small", self.path)
-        self.reference = Reference(self.problem, self.settings.weight_seed, self.device)
+        self.reference = Reference(self.problem, self.settings.weight_seed, self.device, self.pending)
         return Resized(sizes=sizes)
 
     def restore(self, _: Restore) -> Done:

@@ -1,4 +1,4 @@
-"""Grade one solution file against its problem: the trusted parent.
+"""Grade solution files against their problem: the trusted parent.
 
 This process never imports the problem, the solution, or torch. It starts
 the children (harness.child, over harness.wire), hands out seeds, relays the
@@ -7,14 +7,17 @@ precision budget (harness.common.tolerance) and writes the Verdict. Everything a
 says is treated as a claim: only statuses that blame the solution are
 accepted from it, and a pass can only come from here.
 
+The reference's part is done once per problem, for all its samples (harness.parent.reference); each sample
+then runs its own stages. A grade of one file is a problem with one sample.
+
 Stages, in order:
   locate     pair solution and problem, syntax-check both (nothing runs)
-  reference  start the reference process: device, reference outputs, float64 oracle
+  reference  start the problem's reference process: device, reference outputs, float64 oracle
   build      compile the solution's extensions (in parallel with the oracle); the build process and
              anything it started are gone before any timing
   work       the problem's FLOPs and bytes, counted in the reference process on one forward, and the
              card's floor from them
-  time ref   time the reference alone, while nothing else runs
+  time ref   time the reference alone, every other process on its device held still
   load       import the solution again (cached build), construct ModelNew, share weights
   trials     fresh secret seeds; solution outputs measured against the oracle
   time sol   time the solution the same way as the reference; a loop run while the machine was slower
@@ -23,16 +26,17 @@ Stages, in order:
   provenance the share of forward's time in the solution's own code (after timing: nothing that could
              leave state behind runs before the timer)
   generalize one trial at the problem's SMALL_SIZES (reported; required if configured)
-  time ref   the reference's second timing loop (again if disturbed), once the solution's process is gone:
-  again      the card's drift between the two models' loops (clocks, heat) cancels in the pooled median
+  time ref   the reference's second timing loop (again if disturbed), once the processes of the problem's
+  again      samples are gone: the card's drift between the two models' loops (clocks, heat) cancels in the
+             pooled median; then each sample's timing is settled and its verdict final
 """
 from __future__ import annotations
 
-import dataclasses
+import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..common import stats
 from ..common.errors import BadInput
@@ -40,26 +44,15 @@ from ..common.seeds import GradeSeeds, call_scale
 from ..common.settings import GradeConfig, configure, default_cache_dir
 from ..common.stats import LoopReport
 from ..common.verdict import (BuildReport, CorrectnessReport, Generalization, Status, Timing, TrialResult, Verdict)
-from ..wire.channel import Child, ChildDied, ChildFailed, ChildTimedOut
+from ..wire.channel import Child
 from ..wire.launch import ServerError
-from ..wire.messages import (Built, ChildSettings, Compare, Count, Draw, Failed, Load, MeasureProvenance,
-                             Prepare, Prepared, ReferenceTrial, Resize, Restore, Run, Started, Time, Waiting)
-from . import floor
+from ..wire.messages import (Built, Draw, Load, MeasureProvenance, ReferenceTrial, Resize, Run, Time, Waiting)
+from .asking import Stop, answer, ask, believable
 from .files import check_syntax, pair_problem, read_source
+from .gate import DeviceGate
 from .judge import judge_trial, pass_reason
+from .reference import SMALL_TRIAL, ProblemReference, check_report, time_until_quiet
 from .workspace import Workspace
-
-# Statuses a solution's own process may report; anything else from it is a crash.
-_SOLUTION_STATUSES = {Status.COMPILE_ERROR, Status.LOAD_ERROR, Status.RUNTIME_ERROR, Status.INCORRECT,
-                      Status.REJECTED, Status.UNSUPPORTED}
-
-
-class Stop(Exception):
-    """Grading ends here with this status."""
-
-    def __init__(self, status: Status, reason: str, detail: str = ""):
-        super().__init__(reason)
-        self.status, self.reason, self.detail = status, reason, detail
 
 
 def grade(solution: Path | str, problem: Path | str | None = None, config: GradeConfig | None = None,
@@ -70,28 +63,81 @@ def grade(solution: Path | str, problem: Path | str | None = None, config: Grade
     Never raises for anything the solution does; an unknown setting or a value it cannot take is a SettingsError.
     """
     config = configure(settings, base=config)
-    return _conduct(solution, problem, config, lambda grading: grading.run())
+    solution = Path(solution)
+    try:
+        problem = Path(problem) if problem else pair_problem(solution)
+    except BadInput as exc:
+        return _unpaired(solution, str(exc))
+    graded = GradedProblem(problem, config)
+    graded.grade(solution)
+    return graded.close()[0][1]
 
 
 def build(solution: Path | str, config: GradeConfig | None = None, problem: Path | str | None = None,
-          **settings: Any) -> Verdict:
+          gate: DeviceGate | None = None, **settings: Any) -> Verdict:
     """Compile a solution's extensions into the cache without grading it, so later grades start warm.
 
     With `problem`, ModelNew is constructed too, for solutions that build in __init__. The status is
-    PASS when everything built; otherwise the status a grade would give.
-    """
+    PASS when everything built; otherwise the status a grade would give. `gate`: the device the build's
+    process is held still on while others are timed (a batch on the CPU)."""
     config = configure(settings, base=config)
-    return _conduct(solution, problem, config, lambda grading: grading.build_only())
-
-
-def _conduct(solution: Path | str, problem: Path | str | None, config: GradeConfig, stages: Any) -> Verdict:
-    """Run `stages` in a fresh workspace; a Stop anywhere becomes the verdict's status."""
     started = time.monotonic()
     verdict = Verdict(status=Status.ERROR, reason="", solution=str(solution), problem=str(problem or ""))
+    reference = ProblemReference(Path(problem).resolve() if problem else None, config, _cache_dir(config))
+    _conduct(verdict, lambda: _SampleGrade(Path(solution), reference, verdict, gate).build_only())
+    verdict.seconds = round(time.monotonic() - started, 3)
+    return verdict
+
+
+class GradedProblem:
+    """A problem and the samples graded against it: its reference's work is done once and shared
+    (harness.parent.reference); `grade` may be called from several threads at once, `close` once after."""
+
+    def __init__(self, problem: Path, config: GradeConfig, gate: DeviceGate | None = None):
+        self.config, self.gate = config, gate
+        self.reference = ProblemReference(problem.resolve(), config, _cache_dir(config), gate)
+        self.samples: list[_SampleGrade] = []
+        self.lock = threading.Lock()
+        self.problem_error = _problem_error(problem)
+
+    def grade(self, solution: Path, tag: Any = None) -> None:
+        """Grade `solution` up to the reference's last loop; its verdict is final at close(), under `tag`."""
+        verdict = Verdict(status=Status.ERROR, reason="", solution=str(solution), problem=str(self.reference.problem))
+        sample = _SampleGrade(solution, self.reference, verdict, self.gate)
+        sample.tag = tag
+        with self.lock:
+            self.samples.append(sample)
+        if self.problem_error is not None:
+            verdict.reason = self.problem_error
+            return
+        _conduct(verdict, sample.run)
+        sample.seconds = time.monotonic() - sample.started
+
+    def close(self) -> list[tuple[Any, Verdict]]:
+        """The reference's second loop, every graded sample's timing settled: each sample's tag and verdict."""
+        graded = [sample for sample in self.samples if sample.verdict.status is Status.PASS]
+        try:
+            self.reference.time_again(lambda: stats.quietest(self.reference.loops + [
+                loop for sample in graded for loop in sample.loops]))
+        except Stop as stop:
+            for sample in graded:
+                sample.verdict.status, sample.verdict.reason, sample.verdict.detail = stop.status, stop.reason, \
+                    stop.detail
+        finally:
+            self.reference.close()
+        for sample in graded:
+            if sample.verdict.status is Status.PASS:
+                _conduct(sample.verdict, sample.settle)
+        for sample in self.samples:
+            sample.verdict.seconds = round(sample.seconds + (time.monotonic() - sample.finished
+                                                             if sample.finished else 0.0), 3)
+        return [(sample.tag, sample.verdict) for sample in self.samples]
+
+
+def _conduct(verdict: Verdict, stages: Callable[[], None]) -> None:
+    """Run `stages`; a Stop anywhere becomes the verdict's status, and a bug of ours an error, never a pass."""
     try:
-        with Workspace(config.log_dir, config.visible_devices, config.server) as workspace:
-            verdict.log_dir = str(workspace.path) if config.log_dir else ""
-            stages(_Grading(Path(solution), Path(problem) if problem else None, config, verdict, workspace))
+        stages()
     except Stop as stop:
         verdict.status, verdict.reason, verdict.detail = stop.status, stop.reason, stop.detail
     except ServerError as exc:  # --server named none, or it went away: nothing the solution did
@@ -99,84 +145,103 @@ def _conduct(solution: Path | str, problem: Path | str | None, config: GradeConf
     except Exception as exc:  # a bug of ours: still one verdict, never a solution's pass
         verdict.status, verdict.reason = Status.ERROR, f"internal grader error: {type(exc).__name__}: {exc}"
         verdict.detail = traceback.format_exc()[-4000:]
-    verdict.seconds = round(time.monotonic() - started, 3)
-    return verdict
 
 
-class _Grading:
-    def __init__(self, solution: Path, problem: Path | None, config: GradeConfig, verdict: Verdict,
-                 workspace: Workspace):
-        self.solution, self.problem, self.config = solution, problem, config
-        self.verdict, self.workspace = verdict, workspace
+def _unpaired(solution: Path, reason: str) -> Verdict:
+    return Verdict(status=Status.ERROR, reason=reason, solution=str(solution), problem="")
+
+
+def _problem_error(problem: Path) -> str | None:
+    """Why the problem file cannot be graded against (missing, unreadable, not Python), or None."""
+    try:
+        check_syntax(read_source(problem, "problem"), problem)
+    except BadInput as exc:
+        return str(exc)
+    except SyntaxError as exc:
+        return f"the problem file does not compile: {_syntax(exc)}"
+    return None
+
+
+def _cache_dir(config: GradeConfig) -> Path:
+    return Path(config.cache_dir or default_cache_dir()).resolve()
+
+
+class _SampleGrade:
+    """One solution's stages against its problem's shared reference."""
+
+    def __init__(self, solution: Path, reference: ProblemReference, verdict: Verdict, gate: DeviceGate | None):
+        self.solution, self.reference, self.verdict, self.gate = solution, reference, verdict, gate
+        self.config = config = reference.config
         self.timeouts = config.timeouts
-        self.seeds = GradeSeeds.draw(config.trials, config.spot_checks, config.timing.min_calls, config.seed)
-        self.cache_dir = Path(config.cache_dir or default_cache_dir()).resolve()
+        fresh = GradeSeeds.draw(config.trials, config.spot_checks, config.timing.min_calls, config.seed)
+        # The problem's weights and trial draws, whose oracle is shared, but for the last trial: that one, and
+        # the timing draws, are the sample's own, so no answer another sample left behind can pass it.
+        self.seeds = GradeSeeds(reference.seeds.weights, reference.seeds.trials[:-1] + fresh.trials[-1:],
+                                fresh.timing, fresh.scales, fresh.spot_checks)
         self.started = time.monotonic()
-        self.device = self.device_name = ""  # known once the reference process has started
-        self.loops: dict[str, list[LoopReport]] = {"reference": [], "solution": []}  # raw timing reports
-        self.reference_trials: list[ReferenceTrial] = []
+        self.seconds = 0.0
+        self.finished = 0.0  # when its own stages ended; the verdict waits for the problem's last loop
+        self.loops: list[LoopReport] = []  # the solution's raw timing reports
+        self.workspace: Workspace | None = None
+        self.tag: Any = None  # the caller's name for this sample
 
     def run(self) -> None:
-        self.locate()
-        # Three processes start at once; the solution's stays idle (no solution code) until told to load.
-        reference = self.workspace.spawn("reference", self._settings(solution=""))
-        builder = self.workspace.spawn("build", self._settings())
-        solution = self.workspace.spawn("solution", self._settings())
-        self.start_reference(reference)
-        reference.send(Prepare(trials=[Draw(id=str(i), seed=s) for i, s in enumerate(self.seeds.trials)]))
+        self.verdict.log_dir = ""
+        with Workspace(self.config.log_dir, self.config.visible_devices, self.config.server, self.gate) as workspace:
+            self.workspace = workspace
+            self.verdict.log_dir = str(workspace.path) if self.config.log_dir else ""
+            try:
+                self._stages(workspace)
+            finally:
+                self.finished = time.monotonic()
+        self._stage("solution stopped")  # its processes and all they started: gone before the reference's loop
+
+    def _stages(self, workspace: Workspace) -> None:
+        self.check_solution(self.solution_source())
+        self.reference.open()
+        # The build and the solution's process start while the reference works; the solution's stays idle (no
+        # solution code) until told to load.
+        builder = workspace.spawn("build", self.reference.settings(str(self.solution.resolve())))
+        solution = workspace.spawn("solution", self.reference.settings(str(self.solution.resolve())))
         self.build(builder)
-        self.prepare(reference)
-        self._answer(solution, Waiting, self.timeouts.load, "starting", "solution")
-        self.count_work(reference)
-        if self.config.time_solution:
-            self.loops["reference"].append(self.time(reference, "reference"))
-            self.settle_timings()
-            self._stage("time reference")
+        self.take_reference()
+        answer(solution, Waiting, self.timeouts.load, "starting", "solution")
         self.load_solution(solution)
-        self.check_trials(solution, reference)
+        self.check_trials(solution)
         if self.config.time_solution:
-            self.time_until_quiet(solution, "solution")
+            time_until_quiet(self.time_solution(solution), self.loops, self._quietest, self.config)
             self.settle_timings()
-            self.check_timed_calls(reference)
+            self.check_timed_calls()
             self.check_floor()
             self._stage("time solution")
         if self.config.provenance:  # after timing: the profiler may leave state behind that costs time
             self.measure_provenance(solution)
         if self.config.generalization != "off":
-            self.generalize(solution, reference)
+            self.generalize(solution)
+        self.verdict.status = Status.PASS  # so far: final once the reference's second loop is in (settle)
+
+    def settle(self) -> None:
+        """The sample's timing against all the reference's loops; the floor again (a quieter loop may have left
+        out the faster ones); the verdict is final."""
         if self.config.time_solution:
-            self.time_reference_again(solution, reference)
+            self.settle_timings()
+            self.check_floor()
+            self._stage("time reference again")
         self.verdict.status, self.verdict.reason = Status.PASS, pass_reason(self.verdict)
 
     def build_only(self) -> None:
         self.check_solution(self.solution_source())
-        self.device = self.config.device
-        self.build(self.workspace.spawn("build", self._settings()))
+        with Workspace(self.config.log_dir, self.config.visible_devices, self.config.server, self.gate) as workspace:
+            self.build(workspace.spawn("build", self.reference.settings(str(self.solution.resolve()))))
         self.verdict.status, self.verdict.reason = Status.PASS, "built (not graded)"
 
     def _stage(self, name: str) -> None:
         self.verdict.stages[name] = round(time.monotonic() - self.started, 3)
 
-    def _settings(self, solution: str | None = None) -> ChildSettings:
-        """A child's settings: the problem and the device as asked ('auto' resolves alike in every process)."""
-        return ChildSettings.for_grade(
-            self.config, problem=str(self.problem.resolve()) if self.problem else "",
-            solution=str(self.solution.resolve()) if solution is None else solution,
-            weight_seed=self.seeds.weights, cache_dir=str(self.cache_dir))
+    def _ask(self, child: Child, operation: Any, timeout: float, doing: str) -> Any:
+        return ask(child, operation, timeout, doing, "solution", self.gate, self.reference.device)
 
     # -- stages ----------------------------------------------------------------------------------
-
-    def locate(self) -> None:
-        source = self.solution_source()
-        try:
-            self.problem = self.problem.resolve() if self.problem else pair_problem(self.solution)
-            self.verdict.problem = str(self.problem)
-            check_syntax(read_source(self.problem, "problem"), self.problem)
-        except BadInput as exc:
-            raise Stop(Status.ERROR, str(exc)) from None
-        except SyntaxError as exc:
-            raise Stop(Status.ERROR, f"the problem file does not compile: {_syntax(exc)}") from None
-        self.check_solution(source)
 
     def solution_source(self) -> str:
         try:
@@ -190,108 +255,79 @@ class _Grading:
         except SyntaxError as exc:
             raise Stop(Status.LOAD_ERROR, _syntax(exc)) from None
 
-    def start_reference(self, reference: Child) -> None:
-        hello = self._answer(reference, Started, self.timeouts.load, "loading the problem", "reference")
-        self.device, self.device_name = hello.device, hello.device_name
-        self.verdict.device = f"{hello.device}: {hello.device_name} (torch {hello.torch})"
-        self.verdict.sizes = hello.sizes
-        self._stage("start reference")
-
     def build(self, builder: Child) -> None:
         started = time.monotonic()
-        answer = self._answer(builder, Built, self.timeouts.build, "building the solution's extensions", "solution")
+        built = answer(builder, Built, self.timeouts.build, "building the solution's extensions", "solution")
         builder.kill()  # with anything the solution's import started there: nothing of it runs beside a timing
-        self.verdict.build = BuildReport(extensions=answer.extensions, seconds=round(time.monotonic() - started, 3),
-                                         cache_dir=str(self.cache_dir))
+        self.verdict.build = BuildReport(extensions=built.extensions, seconds=round(time.monotonic() - started, 3),
+                                         cache_dir=str(self.reference.cache_dir))
         self._stage("build")
 
-    def prepare(self, reference: Child) -> None:
-        answer = self._answer(reference, Prepared, self.timeouts.run * max(1, len(self.seeds.trials)),
-                              "computing the reference outputs and the float64 oracle", "reference")
-        self.reference_trials = answer.trials
-        first = self.reference_trials[0]
+    def take_reference(self) -> None:
+        """What the problem's reference found, once for all its samples."""
+        reference = self.reference
+        reference.ready()
+        self.verdict.device, self.verdict.sizes = reference.described, reference.sizes
+        first = reference.trials[0]
         self.verdict.correctness = CorrectnessReport(oracle=first.oracle, outputs=[str(o) for o in first.outputs])
-        self._stage("oracle")
+        self.verdict.work = reference.work
+        self.verdict.stages.update({f"reference: {name}": at for name, at in reference.stages.items()})
+        self._stage("reference ready")
 
-    def count_work(self, reference: Child) -> None:
-        """The problem's FLOPs and bytes, counted on one forward of the reference, and the card's floor under
-        its time."""
-        counted = self._ask(reference, Count(seed=self.seeds.trials[0]), self.timeouts.run,
-                            "counting the problem's work", "reference").work
-        if counted is not None:
-            self.verdict.work = dataclasses.replace(
-                counted, floor_ms=floor.floor_ms(counted, floor.peak_for(self.device_name)))
-        self._stage("work")
-
-    def time(self, child: Child, whose: str, attempt: int = 0) -> LoopReport:
-        """One timing loop of `child`'s model on fresh inputs every call, its raw report (checked here); the
-        solution also saves its spot-checked outputs."""
-        checks = {j: str(self._spot_path(attempt, j)) for j in self.seeds.spot_checks} if whose == "solution" else {}
-        report = self._ask(child, Time(seed=self.seeds.timing_for(attempt), scales=self.seeds.scales,
-                                       profile=self.config.timing, checks=checks),
-                           self.timeouts.timing, f"timing the {whose}", whose).report
-        _believable(whose, stats.timing_of, [report])
-        _believable(whose, stats.span_refusal, [report], [])
-        return report
-
-    def time_until_quiet(self, child: Child, whose: str) -> None:
-        """A timing loop of `child`, run again while it was disturbed against the grade's quietest loop so far
-        (harness.common.stats.disturbed), `retimes` times at most: a loop run in one of the machine's slow
-        episodes measures the episode as much as the model, where the host's pace can move it (stats.slowed)."""
-        loops, retimes = self.loops[whose], 0
-        loops.append(self.time(child, whose, attempt=len(loops)))
-        while retimes < self.config.timing.retimes and stats.slowed(loops[-1], self._quietest()):
-            time.sleep(self.config.timing.retime_after_seconds)
-            loops.append(self.time(child, whose, attempt=len(loops)))
-            retimes += 1
+    def time_solution(self, solution: Child) -> Callable[[int], LoopReport]:
+        """One timing loop of the solution on fresh inputs every call, the device to itself; the outputs of the
+        spot-checked calls are saved for the oracle."""
+        def loop(attempt: int) -> LoopReport:
+            checks = {j: str(self._spot_path(attempt, j)) for j in self.seeds.spot_checks}
+            operation = Time(seed=self.seeds.timing_for(attempt), scales=self.seeds.scales,
+                             profile=self.config.timing, checks=checks)
+            if self.gate is None:
+                report = self._ask(solution, operation, self.timeouts.timing, "timing the solution")
+            else:
+                with self.gate.exclusive(solution):
+                    report = ask(solution, operation, self.timeouts.timing, "timing the solution", "solution", None,
+                                 self.reference.device)
+            return check_report("solution", report.report)
+        return loop
 
     def _quietest(self) -> float | None:
-        return stats.quietest(self.loops["reference"] + self.loops["solution"])
+        return stats.quietest(self.reference.loops + self.loops)
 
     def settle_timings(self) -> None:
-        """Both models' Timings from their loops so far, each loop judged against the grade's quietest loop of
-        either model (harness.common.stats.timing_of). A later, quieter loop only ever leaves out more of the
+        """Both models' Timings from their loops so far, each loop judged against the quietest loop of either
+        model (harness.common.stats.timing_of). A later, quieter loop only ever leaves out more of the
         solution's loops, never others, so the ones that count were spot-checked."""
-        refusal = stats.span_refusal(self.loops["reference"], self.loops["solution"])  # each checked in time()
-        on_gpu = self.loops["reference"][0].clock == "cuda-events"
+        reference_loops = list(self.reference.loops)
+        refusal = stats.span_refusal(reference_loops, self.loops)  # each checked in check_report
+        on_gpu = reference_loops[0].clock == "cuda-events"
         note = refusal if on_gpu else ""  # the host clock has no spans to refuse
-        self.verdict.ref_timing = _timing_of(self.loops["reference"], "reference", self._quietest(), not refusal)
+        quietest = stats.quietest(reference_loops + self.loops)
+        self.verdict.ref_timing = _timing_of(reference_loops, "reference", quietest, not refusal)
         self.verdict.ref_timing.clock_note = note
-        if self.loops["solution"]:
-            self.verdict.sol_timing = _timing_of(self.loops["solution"], "solution", self._quietest(), not refusal)
+        if self.loops:
+            self.verdict.sol_timing = _timing_of(self.loops, "solution", quietest, not refusal)
             self.verdict.sol_timing.clock_note = note
 
-    def time_reference_again(self, solution: Child, reference: Child) -> None:
-        """The reference's second loop, after the solution's, pooled with its first: a card that drifts between
-        the loops (clocks, heat) moves both models alike. The solution's process is killed first, so no code
-        of the solution's runs beside the reference's timing."""
-        solution.kill()
-        self._stage("solution stopped")
-        self._ask(reference, Restore(), self.timeouts.load, "restoring the graded sizes", "reference")
-        self.time_until_quiet(reference, "reference")
-        self.settle_timings()
-        self.check_floor()
-        self._stage("time reference again")
-
     def _spot_path(self, attempt: int, call: int) -> Path:
+        assert self.workspace is not None
         return self.workspace.path / f"timed-loop-{attempt}-call-{call}.pt"
 
-    def check_timed_calls(self, reference: Child) -> None:
+    def check_timed_calls(self) -> None:
         """Outputs of timed calls in the kept loops against the oracle: memoized, stale or deferred results fail
         here. (A loop left out of the timing needs no check: nothing it did reaches the verdict.)"""
         report, timing = self.verdict.correctness, self.verdict.sol_timing
         assert report is not None and timing is not None
         kept = [attempt for attempt, loop in enumerate(timing.loops) if loop.kept]
-        spots = [(attempt, j, Draw(id=f"timed-{attempt}-{j}", seed=self.seeds.timing_for(attempt),
+        spots = [(attempt, j, Draw(id=f"timed-{id(self)}-{attempt}-{j}", seed=self.seeds.timing_for(attempt),
                                    scale=call_scale(self.seeds.scales, j)))
                  for attempt in kept for j in self.seeds.spot_checks]
         if not spots:
             return
-        answer = self._ask(reference, Prepare(trials=[spot for _, _, spot in spots]), self.timeouts.run * len(spots),
-                           "computing the oracle for the spot-checked timed calls", "reference")
-        for (attempt, j, spot), ref in zip(spots, answer.trials):
-            trial = self._judge_saved(reference, spot.id, self._spot_path(attempt, j), spot.seed, ref, report,
-                                      f"timed call {j}")
+        oracles = self.reference.prepare([spot for _, _, spot in spots],
+                                         "computing the oracle for the spot-checked timed calls")
+        for (attempt, j, spot), ref in zip(spots, oracles):
+            trial = self._judge_saved(spot.id, self._spot_path(attempt, j), spot.seed, ref, report,
+                                      f"timed call {j}", keep=False)
             report.timed_checks.append(trial)
             if not trial.passed:
                 raise Stop(Status.REJECTED, f"timed call {j + 1} returned a wrong result ({trial.problem}), though "
@@ -310,7 +346,7 @@ class _Grading:
 
     def measure_provenance(self, solution: Child) -> None:
         measured = self._ask(solution, MeasureProvenance(seed=self.seeds.trials[0]), self.timeouts.run,
-                             "measuring whose code does the work", "solution").provenance
+                             "measuring whose code does the work").provenance
         self.verdict.provenance = measured
         share = measured.own_share
         if share is not None and share < self.config.min_own_share:
@@ -319,24 +355,23 @@ class _Grading:
                                         f"({', '.join(measured.other_kernels[:2])})")
         self._stage("provenance")
 
-    def generalize(self, solution: Child, reference: Child) -> None:
+    def generalize(self, solution: Child) -> None:
         """One trial at the problem's SMALL_SIZES: reported, and a failure only where required."""
         report = Generalization()
         self.verdict.generalization = report
         if self.verdict.sizes.startswith("small"):
             report.problem = "graded at the small sizes already"
             return
-        sizes = self._ask(reference, Resize(), self.timeouts.load, "resizing the problem", "reference").sizes
+        sizes = self.reference.small_sizes
         if not sizes:
             report.problem = "the problem defines no SMALL_SIZES"
             return
         report.sizes = sizes
         try:
-            self._ask(solution, Resize(), self.timeouts.load, "constructing ModelNew at other sizes", "solution")
-            seed = self.seeds.trials[0]
-            ref = self._ask(reference, Prepare(trials=[Draw(id="small", seed=seed)]), self.timeouts.run,
-                            "computing the small-size oracle", "reference").trials[0]
-            trial = self._trial(solution, reference, "small", seed, ref, CorrectnessReport(), "the small-size trial")
+            self._ask(solution, Resize(), self.timeouts.load, "constructing ModelNew at other sizes")
+            assert self.reference.small_trial is not None
+            trial = self._trial(solution, SMALL_TRIAL, self.reference.seeds.trials[0], self.reference.small_trial,
+                                CorrectnessReport(), "the small-size trial", keep=True)
             report.passed, report.problem = trial.passed, trial.problem
         except Stop as stop:
             report.passed, report.problem = False, f"{stop.status.value}: {stop.reason}"
@@ -345,69 +380,41 @@ class _Grading:
             raise Stop(Status.INCORRECT, f"wrong at other sizes {sizes}: {report.problem}")
 
     def load_solution(self, solution: Child) -> None:
-        loaded = self._ask(solution, Load(), self.timeouts.load, "loading the solution and constructing ModelNew",
-                           "solution")
+        loaded = self._ask(solution, Load(), self.timeouts.load, "loading the solution and constructing ModelNew")
         assert self.verdict.correctness is not None
         self.verdict.correctness.weights = loaded.weights
         self._stage("load solution")
 
-    def check_trials(self, solution: Child, reference: Child) -> None:
+    def check_trials(self, solution: Child) -> None:
         report = self.verdict.correctness
         assert report is not None
-        for index, (seed, ref) in enumerate(zip(self.seeds.trials, self.reference_trials)):
-            trial = self._trial(solution, reference, str(index), seed, ref, report, f"trial {index + 1}")
+        count = len(self.seeds.trials)
+        for index, seed in enumerate(self.seeds.trials):
+            if index < count - 1:  # the problem's draw: its oracle is kept for the next sample
+                trial = self._trial(solution, str(index), seed, self.reference.trials[index], report,
+                                    f"trial {index + 1}", keep=True)
+            else:  # the sample's own draw
+                own = Draw(id=f"own-{id(self)}", seed=seed)
+                ref = self.reference.prepare([own], "computing the oracle of the sample's own trial")[0]
+                trial = self._trial(solution, own.id, seed, ref, report, f"trial {index + 1}", keep=False)
             report.trials.append(trial)
             if not trial.passed:
-                raise Stop(Status.INCORRECT, f"trial {index + 1} of {len(self.seeds.trials)}: {trial.problem}")
+                raise Stop(Status.INCORRECT, f"trial {index + 1} of {count}: {trial.problem}")
         self._stage("trials")
 
-    def _trial(self, solution: Child, reference: Child, trial_id: str, seed: int, ref: ReferenceTrial,
-               report: CorrectnessReport, what: str) -> TrialResult:
+    def _trial(self, solution: Child, trial_id: str, seed: int, ref: ReferenceTrial, report: CorrectnessReport,
+               what: str, keep: bool) -> TrialResult:
         """The solution runs on the trial's inputs; the reference process measures the saved outputs."""
+        assert self.workspace is not None
         path = self.workspace.path / f"outputs-{trial_id}.pt"
-        self._ask(solution, Run(seed=seed, path=str(path)), self.timeouts.run, f"running {what}", "solution")
-        return self._judge_saved(reference, trial_id, path, seed, ref, report, what)
+        self._ask(solution, Run(seed=seed, path=str(path)), self.timeouts.run, f"running {what}")
+        return self._judge_saved(trial_id, path, seed, ref, report, what, keep)
 
-    def _judge_saved(self, reference: Child, trial_id: str, path: Path, seed: int, ref: ReferenceTrial,
-                     report: CorrectnessReport, what: str) -> TrialResult:
+    def _judge_saved(self, trial_id: str, path: Path, seed: int, ref: ReferenceTrial, report: CorrectnessReport,
+                     what: str, keep: bool) -> TrialResult:
         """The reference process measures outputs the solution saved at `path`; the budget judges them here."""
-        errors = self._ask(reference, Compare(trial=trial_id, path=str(path)), self.timeouts.run, f"checking {what}",
-                           "reference").errors
+        errors = self.reference.compare(trial_id, path, f"checking {what}", keep)
         return judge_trial(seed, errors, ref, report)
-
-    # -- talking to children ---------------------------------------------------------------------
-
-    def _ask(self, child: Child, operation: Any, timeout: float, doing: str, whose: str) -> Any:
-        child.send(operation)
-        return self._answer(child, type(operation).Answer, timeout, doing, whose)
-
-    def _answer(self, child: Child, kind: type, timeout: float, doing: str, whose: str) -> Any:
-        """The child's next answer as `kind`, or Stop with a status that says whose fault it was."""
-        try:
-            answer = child.receive(kind, timeout, doing)
-        except ChildFailed as failure:
-            raise _stop_for_failure(failure, whose) from None
-        if not isinstance(answer, Failed):
-            return answer
-        if whose == "reference":
-            raise Stop(Status.ERROR, f"the reference could not run: {answer.reason}", answer.detail)
-        status = answer.status
-        if status not in _SOLUTION_STATUSES:
-            status = Status.LOAD_ERROR if status is Status.ERROR else Status.CRASHED
-        if status is Status.UNSUPPORTED and self.device == "cuda":
-            status = Status.RUNTIME_ERROR  # cannot be "unsupported" on a machine that has CUDA
-        raise Stop(status, answer.reason, answer.detail)
-
-
-def _stop_for_failure(failure: ChildFailed, whose: str) -> Stop:
-    detail = failure.stderr_tail
-    if whose == "reference":
-        return Stop(Status.ERROR, f"the reference {failure.what}", detail)
-    if isinstance(failure, ChildTimedOut):
-        return Stop(Status.TIMEOUT, f"the solution {failure.what}", detail)
-    last = detail.strip().splitlines()[-1] if detail.strip() else ""
-    said = f"; it last printed: {last[:200]}" if last and isinstance(failure, ChildDied) else ""
-    return Stop(Status.CRASHED, f"the solution's process {failure.what}{said}", detail)
 
 
 def _syntax(exc: SyntaxError) -> str:
@@ -416,13 +423,4 @@ def _syntax(exc: SyntaxError) -> str:
 
 def _timing_of(loops: list[LoopReport], whose: str, quietest_ms: float | None = None, spans: bool = False) -> Timing:
     """The statistics of `whose` timing loops, computed here from their raw samples (stats.timing_of)."""
-    return _believable(whose, stats.timing_of, loops, quietest_ms, spans)
-
-
-def _believable(whose: str, check: Any, *args: Any) -> Any:
-    """`check(*args)` on `whose` raw timing reports; an impossible report ends the grade, naming the process."""
-    try:
-        return check(*args)
-    except stats.BadSamples as bad:
-        status = Status.ERROR if whose == "reference" else Status.CRASHED
-        raise Stop(status, f"the {whose} process reported an impossible timing: {bad}"[:300]) from None
+    return believable(whose, stats.timing_of, loops, quietest_ms, spans)

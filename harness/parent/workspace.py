@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..wire.channel import Child
+from .gate import DeviceGate
 
 
 def _memory_backed(min_free: int = 8 << 30) -> str | None:
@@ -24,8 +25,9 @@ class Workspace:
     """A private working directory for the children, and the children themselves: all gone on exit (the
     directory is kept, with the children's logs, where `keep_in` names a folder for it)."""
 
-    def __init__(self, keep_in: Path | None, visible_devices: str | None, server: Path | None):
-        self.visible_devices, self.server = visible_devices, server
+    def __init__(self, keep_in: Path | None, visible_devices: str | None, server: Path | None,
+                 gate: DeviceGate | None = None):
+        self.visible_devices, self.server, self.gate = visible_devices, server, gate
         if keep_in is not None:
             keep_in.mkdir(parents=True, exist_ok=True)
             self.path = Path(tempfile.mkdtemp(prefix=time.strftime("grade-%Y%m%d-%H%M%S-"), dir=keep_in))
@@ -40,6 +42,8 @@ class Workspace:
             env["CUDA_VISIBLE_DEVICES"] = self.visible_devices
         child = Child(role, settings, self.path, env, self.server)
         self.children.append(child)
+        if self.gate is not None:
+            self.gate.join(child)
         return child
 
     def __enter__(self) -> "Workspace":
@@ -47,6 +51,8 @@ class Workspace:
 
     def __exit__(self, *exc: object) -> None:
         for child in self.children:
+            if self.gate is not None:
+                self.gate.leave(child)
             child.kill(wait=False)  # all at once: CUDA teardowns overlap
         for child in self.children:
             child.close()

@@ -1,27 +1,18 @@
-"""Grade many pairs: builds in parallel on the CPU, grades fed to one worker per device slot.
+"""Grade many pairs through the batch engine (harness.parent.batch), recording each verdict as it is final.
 
-A pair's extensions compile in a pool of build processes; as each finishes, the pair
-joins a queue that the grading workers drain, one worker per GPU (each pinned to its
-card with CUDA_VISIBLE_DEVICES) or one on the CPU, so no device waits for a compile that
-another pair's could have overlapped. Every outcome is a record (results.py); pairs
-already in the store under the same key are skipped, so a killed sweep resumes.
+Every outcome is a record (results.py); pairs already in the store under the same key are skipped, so a killed
+sweep resumes.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
-import queue
 import sys
-import tempfile
 import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..common.settings import GradeConfig
-from ..parent.grade import build, grade
-from ..wire.launch import running
+from ..common.verdict import Verdict
+from ..parent.batch import BatchOptions, Job, grade_batch
 from .results import Pair, ResultStore, pair_key
 
 
@@ -31,27 +22,6 @@ class SweepSummary:
     skipped: int      # already in the store
     graded: int
     passed: int
-    idle_fraction: float  # share of the grading workers' time spent waiting for a build to finish
-
-
-def device_slots(config: GradeConfig) -> list[str | None]:
-    """CUDA_VISIBLE_DEVICES values, one per worker: each visible GPU, or a single slot that inherits."""
-    if config.device == "cpu":
-        return [None]
-    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
-    if visible is not None:
-        cards = [c.strip() for c in visible.split(",") if c.strip()]
-    else:
-        cards = [str(i) for i in range(_count_gpus())]
-    return cards or [None]
-
-
-def _count_gpus() -> int:
-    """Counted without importing torch into the parent."""
-    try:
-        return len(os.listdir("/proc/driver/nvidia/gpus"))
-    except OSError:
-        return 0
 
 
 def _progress(total: int, label: str):
@@ -62,59 +32,24 @@ def _progress(total: int, label: str):
 
 
 def sweep(pairs: list[Pair], config: GradeConfig, store: ResultStore, build_jobs: int = 2,
-          slots: list[str | None] | None = None, fork_server: bool = False) -> SweepSummary:
-    """Grade every pair not yet in `store`; returns counts. Never raises for a bad solution.
-
-    With `fork_server`, a server of the sweep's own (harness.wire.launch.running) forks every grade's processes, so
-    each skips its torch imports."""
-    if fork_server and config.server is None:
-        with tempfile.TemporaryDirectory(prefix="kb-sweep-") as private, \
-                running(Path(private) / "server.sock") as server:
-            return sweep(pairs, dataclasses.replace(config, server=server.socket), store, build_jobs, slots)
+          slots: list[str | None] | None = None, fork_server: bool = True, grades_at_once: int = 0) -> SweepSummary:
+    """Grade every pair not yet in `store`; returns counts. Never raises for a bad solution."""
     done = store.done()
     pending = [(pair, key) for pair in pairs if (key := pair_key(pair, config)) not in done]
-    slots = slots if slots is not None else device_slots(config)
-    ready: queue.Queue = queue.Queue()
+    jobs = [Job(index, pair.solution, pair.problem) for index, (pair, _) in enumerate(pending)]
     lock = threading.Lock()
     passed = 0
-    waited = 0.0
-    started = time.monotonic()
-    built_bar, graded_bar = _progress(len(pending), "build"), _progress(len(pending), "grade")
+    graded_bar = _progress(len(pending), "grade")
 
-    def compile_pair(pair: Pair, key: str) -> None:
-        ready.put((pair, key, build(pair.solution, config, problem=pair.problem)))
-        built_bar.update()
-
-    def grade_pairs(slot: str | None) -> None:
-        nonlocal passed, waited
-        pinned = dataclasses.replace(config, visible_devices=slot)
-        while True:
-            asked = time.monotonic()
-            item = ready.get()
-            with lock:
-                waited += time.monotonic() - asked
-            if item is None:
-                return
-            pair, key, built = item
-            verdict = grade(pair.solution, pair.problem, pinned) if built.passed else built
-            verdict.problem = str(pair.problem)
-            with lock:
-                store.append(pair, key, verdict, slot=slot)
-                passed += verdict.passed
+    def record(job: Job, verdict: Verdict, slot: str | None) -> None:
+        nonlocal passed
+        pair, key = pending[job.index]
+        with lock:
+            store.append(pair, key, verdict, slot=slot)
+            passed += verdict.passed
             graded_bar.update()
 
-    workers = [threading.Thread(target=grade_pairs, args=(slot,), daemon=True) for slot in slots]
-    for worker in workers:
-        worker.start()
-    with ThreadPoolExecutor(max_workers=max(1, build_jobs)) as builders:
-        for pair, key in pending:
-            builders.submit(compile_pair, pair, key)
-    for _ in workers:
-        ready.put(None)
-    for worker in workers:
-        worker.join()
-    built_bar.close()
+    grade_batch(jobs, config, record, BatchOptions(grades_at_once=grades_at_once, build_jobs=build_jobs, slots=slots,
+                                                   fork_server=fork_server))
     graded_bar.close()
-    busy = len(workers) * (time.monotonic() - started)
-    return SweepSummary(pairs=len(pairs), skipped=len(pairs) - len(pending), graded=len(pending), passed=passed,
-                        idle_fraction=waited / busy if busy > 0 else 0.0)
+    return SweepSummary(pairs=len(pairs), skipped=len(pairs) - len(pending), graded=len(pending), passed=passed)

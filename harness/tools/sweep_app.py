@@ -25,7 +25,7 @@ from .sweep import sweep
 _PACKAGED = Path(__file__).resolve().parents[1] / "conf"
 CONF = str(_PACKAGED if _PACKAGED.is_dir() else HARNESS_ROOT / "conf")
 log = logging.getLogger(__name__)  # Hydra's job logging: the console and each job's .log file
-SWEEP_KEYS = ("solutions", "problems_dir", "problems", "results", "build_jobs", "fork_server")
+SWEEP_KEYS = ("solutions", "problems_dir", "problems", "results", "build_jobs", "fork_server", "grades_at_once")
 
 
 @hydra.main(config_path=CONF, config_name="config", version_base=None)
@@ -36,7 +36,7 @@ def main(cfg: DictConfig) -> None:
     names = list(cfg.problems.names) if cfg.problems.names else None
     pairs = find_pairs(Path(cfg.solutions), Path(cfg.problems_dir), sets=[cfg.problems.set], names=names)
     summary = sweep(pairs, config, ResultStore(Path(cfg.results)), build_jobs=cfg.build_jobs,
-                    fork_server=cfg.fork_server)
+                    fork_server=cfg.fork_server, grades_at_once=cfg.grades_at_once)
     log.info(f"{cfg.problems.set}: {summary.pairs} pairs, {summary.skipped} already graded, {summary.graded} graded "
              f"now, {summary.passed} of those passed -> {cfg.results}")
 

@@ -20,13 +20,14 @@ import json
 import os
 import secrets
 import select
+import signal
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from ..common.verdict import Status
 from .codec import decode, encode
-from .launch import Forked, ServerError, Spawned, describe_exit
+from .launch import Forked, ServerError, Spawned, describe_exit, signal_group
 from .messages import OPERATIONS, Failed
 
 _MAX_MESSAGE = 16 << 20
@@ -79,6 +80,8 @@ class Child:
         self._buffer = b""
         self._key = secrets.token_bytes(32)
         self._received = 0
+        self._held_since: float | None = None  # while held still (hold): its time does not count to a timeout
+        self._held_for = 0.0
         self._write({"key": self._key.hex()})
 
     def ask(self, operation: Any, timeout: float, doing: str) -> Any:
@@ -114,7 +117,7 @@ class Child:
         """The next signed line's text."""
         deadline = time.monotonic() + timeout
         while b"\n" not in self._buffer:
-            left = deadline - time.monotonic()
+            left = deadline + self._held_seconds() - time.monotonic()
             if left <= 0:
                 self.kill()
                 raise ChildTimedOut(self.role, f"timed out after {timeout:g} s while {doing}", self.stderr_tail())
@@ -157,6 +160,32 @@ class Child:
             self.proc.kill_group()
         if wait:
             self.proc.wait()
+
+    def hold(self) -> None:
+        """Stop the child and its process group where they are (SIGSTOP: nothing it runs can refuse), while
+        another process is timed on its device; the time held does not count towards its timeouts."""
+        if self.proc.returncode is None and self._held_since is None:
+            self._held_since = time.monotonic()
+            signal_group(self.proc.pid, signal.SIGSTOP)
+
+    def stopped(self) -> bool:
+        """Whether the child itself is stopped by now (a signal arrives a moment after it is sent) or gone."""
+        try:
+            with open(f"/proc/{self.proc.pid}/stat") as stat:
+                return stat.read().rsplit(")", 1)[1].split()[0] in "TtZX"
+        except (OSError, IndexError):
+            return True
+
+    def release(self) -> None:
+        if self._held_since is not None:
+            if self.proc.returncode is None:
+                signal_group(self.proc.pid, signal.SIGCONT)
+            self._held_for += time.monotonic() - self._held_since
+            self._held_since = None
+
+    def _held_seconds(self) -> float:
+        since = self._held_since
+        return self._held_for + (time.monotonic() - since if since is not None else 0.0)
 
     def close(self) -> None:
         """Kill, reap, release the pipes: a finished child must not linger. It holds nothing worth saving."""

@@ -102,8 +102,13 @@ def die_with_parent() -> None:
 
 def kill_group(pid: int) -> None:
     """SIGKILL a process group led by `pid`, if it is still there."""
+    signal_group(pid, signal.SIGKILL)
+
+
+def signal_group(pid: int, signum: int) -> None:
+    """Send `signum` to the process group led by `pid`, if it is still there."""
     try:
-        os.killpg(pid, signal.SIGKILL)
+        os.killpg(pid, signum)
     except (ProcessLookupError, PermissionError):
         pass
 

@@ -195,9 +195,11 @@ class Run(Operation, answer=Done):
 
 
 class Compare(Operation, answer=Compared):
-    """Reference: measure the outputs the solution saved at `path` against the oracle of draw `trial`."""
+    """Reference: measure the outputs the solution saved at `path` against the oracle of draw `trial`; the
+    oracle is kept for the next sample where `keep` (a batch shares one problem's trials), else let go."""
     trial: str
     path: str
+    keep: bool
 
 
 class MeasureProvenance(Operation, answer=Measured):
