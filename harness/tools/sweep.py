@@ -1,9 +1,9 @@
-"""Grade many pairs: builds in parallel on the CPU, grades fed to one worker per device slot.
+"""Grade many samples: builds in parallel on the CPU, grades fed to one worker per device slot.
 
-A pair's extensions compile in a pool of build processes; as each finishes, the pair
+A sample's extensions compile in a pool of build processes; as each finishes, the sample
 joins a queue that the grading workers drain, one worker per GPU (each pinned to its
 card with CUDA_VISIBLE_DEVICES) or one on the CPU, so no device waits for a compile that
-another pair's could have overlapped. Every outcome is a record (results.py); pairs
+another sample's could have overlapped. Every outcome is a record (results.py); samples
 already in the store under the same key are skipped, so a killed sweep resumes.
 """
 from __future__ import annotations
@@ -22,15 +22,16 @@ from pathlib import Path
 from ..common.settings import GradeConfig
 from ..parent.grade import build, grade
 from ..wire.launch import running
-from .results import Pair, ResultStore, pair_key
+from .results import ResultStore, Sample, sample_key
 
 
 @dataclass
 class SweepSummary:
-    pairs: int
+    samples: int
     skipped: int      # already in the store
     graded: int
-    passed: int
+    passed: int       # of those graded now
+    not_passed: int   # of all the samples, graded now or recorded before: what makes kb-sweep exit 1
     idle_fraction: float  # share of the grading workers' time spent waiting for a build to finish
 
 
@@ -58,21 +59,23 @@ def _progress(total: int, label: str):
     from tqdm import tqdm
 
     quiet = not sys.stderr.isatty() or bool(os.environ.get("CI"))
-    return tqdm(total=total, desc=label, unit="pair", disable=quiet, leave=False)
+    return tqdm(total=total, desc=label, unit="sample", disable=quiet, leave=False)
 
 
-def sweep(pairs: list[Pair], config: GradeConfig, store: ResultStore, build_jobs: int = 2,
+def sweep(samples: list[Sample], config: GradeConfig, store: ResultStore, build_jobs: int = 2,
           slots: list[str | None] | None = None, fork_server: bool = False) -> SweepSummary:
-    """Grade every pair not yet in `store`; returns counts. Never raises for a bad solution.
+    """Grade every sample not yet in `store`; returns counts. Never raises for a bad solution.
 
     With `fork_server`, a server of the sweep's own (harness.wire.launch.running) forks every grade's processes, so
     each skips its torch imports."""
     if fork_server and config.server is None:
         with tempfile.TemporaryDirectory(prefix="kb-sweep-") as private, \
                 running(Path(private) / "server.sock") as server:
-            return sweep(pairs, dataclasses.replace(config, server=server.socket), store, build_jobs, slots)
-    done = store.done()
-    pending = [(pair, key) for pair in pairs if (key := pair_key(pair, config)) not in done]
+            return sweep(samples, dataclasses.replace(config, server=server.socket), store, build_jobs, slots)
+    recorded = store.recorded()
+    keyed = [(sample, sample_key(sample, config)) for sample in samples]
+    pending = [(sample, key) for sample, key in keyed if key not in recorded]
+    failed_before = sum(not recorded[key]["verdict"]["passed"] for _, key in keyed if key in recorded)
     slots = slots if slots is not None else device_slots(config)
     ready: queue.Queue = queue.Queue()
     lock = threading.Lock()
@@ -81,11 +84,11 @@ def sweep(pairs: list[Pair], config: GradeConfig, store: ResultStore, build_jobs
     started = time.monotonic()
     built_bar, graded_bar = _progress(len(pending), "build"), _progress(len(pending), "grade")
 
-    def compile_pair(pair: Pair, key: str) -> None:
-        ready.put((pair, key, build(pair.solution, config, problem=pair.problem)))
+    def compile_sample(sample: Sample, key: str) -> None:
+        ready.put((sample, key, build(sample.solution, config, problem=sample.problem)))
         built_bar.update()
 
-    def grade_pairs(slot: str | None) -> None:
+    def grade_samples(slot: str | None) -> None:
         nonlocal passed, waited
         pinned = dataclasses.replace(config, visible_devices=slot)
         while True:
@@ -95,20 +98,20 @@ def sweep(pairs: list[Pair], config: GradeConfig, store: ResultStore, build_jobs
                 waited += time.monotonic() - asked
             if item is None:
                 return
-            pair, key, built = item
-            verdict = grade(pair.solution, pair.problem, pinned) if built.passed else built
-            verdict.problem = str(pair.problem)
+            sample, key, built = item
+            verdict = grade(sample.solution, sample.problem, pinned) if built.passed else built
+            verdict.problem = str(sample.problem)
             with lock:
-                store.append(pair, key, verdict, slot=slot)
+                store.append(sample, key, verdict, config, slot=slot)
                 passed += verdict.passed
             graded_bar.update()
 
-    workers = [threading.Thread(target=grade_pairs, args=(slot,), daemon=True) for slot in slots]
+    workers = [threading.Thread(target=grade_samples, args=(slot,), daemon=True) for slot in slots]
     for worker in workers:
         worker.start()
     with ThreadPoolExecutor(max_workers=max(1, build_jobs)) as builders:
-        for pair, key in pending:
-            builders.submit(compile_pair, pair, key)
+        for sample, key in pending:
+            builders.submit(compile_sample, sample, key)
     for _ in workers:
         ready.put(None)
     for worker in workers:
@@ -116,5 +119,6 @@ def sweep(pairs: list[Pair], config: GradeConfig, store: ResultStore, build_jobs
     built_bar.close()
     graded_bar.close()
     busy = len(workers) * (time.monotonic() - started)
-    return SweepSummary(pairs=len(pairs), skipped=len(pairs) - len(pending), graded=len(pending), passed=passed,
+    return SweepSummary(samples=len(samples), skipped=len(samples) - len(pending), graded=len(pending),
+                        passed=passed, not_passed=failed_before + len(pending) - passed,
                         idle_fraction=waited / busy if busy > 0 else 0.0)
