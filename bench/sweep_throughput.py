@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 from harness import TIMING_PROFILES, GradeConfig
-from harness.tools.results import ResultStore, find_pairs
+from harness.tools.results import ResultStore
+from harness.tools.samples import find_samples
 from harness.tools.sweep import device_slots, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +67,8 @@ def main() -> None:
                                                                    "server of its own (its start is in the wall time)")
     args = parser.parse_args()
 
-    pairs = find_pairs(ROOT / "solutions", ROOT / "problems", sets=args.set, names=args.names or None)
+    pairs = [sample for sample in find_samples([str(ROOT / "solutions" / name) for name in args.set])
+             if not args.names or sample.name in args.names]
     with tempfile.TemporaryDirectory(prefix="kb-bench-sweep-") as tmp:
         cache = (args.cache or Path(tmp) / "cache").resolve()
         if "cold" in args.runs:

@@ -17,7 +17,8 @@ PACKAGE = ROOT / "harness"
 # The parent side: what `kb grade` runs in the process that decides the verdict, and the tools that stay there.
 # Packages are imported with every module in them.
 TORCH_FREE = ("harness.common", "harness.wire", "harness.parent", "harness", "harness.tools.cli",
-              "harness.tools.sweep", "harness.tools.results", "harness.tools.report", "harness.tools.lint")
+              "harness.tools.sweep", "harness.tools.results", "harness.tools.samples", "harness.tools.report",
+              "harness.tools.lint")
 # Which packages each package may import (itself always).
 MAY_IMPORT = {
     "common": set(),

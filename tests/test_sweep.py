@@ -1,4 +1,4 @@
-"""Sweeps with kb-sweep (Hydra), resumable results, and kb report — on the CPU, real processes."""
+"""Sweeps with kb-sweep (Hydra), resumable results, exit statuses, and kb report — on the CPU, real processes."""
 from __future__ import annotations
 
 import json
@@ -15,7 +15,8 @@ import pytest
 from conftest import FIXTURES, ROOT
 from harness import TIMING_PROFILES, GradeConfig
 from harness.tools import report
-from harness.tools.results import ResultStore, find_pairs
+from harness.tools.results import ResultStore
+from harness.tools.samples import find_samples
 from harness.tools.sweep import sweep
 
 SMOKE_IDS = ["level1/19_ReLU", "level1/23_Softmax"]
@@ -43,7 +44,7 @@ def test_killed_sweep_resumes_without_regrading_or_losing_anything(tmp_path, cac
     while not (results.exists() and results.read_text().count("\n") >= 1) and time.monotonic() < deadline:
         assert first.poll() is None, first.communicate()[0]
         time.sleep(0.1)
-    os.killpg(first.pid, signal.SIGKILL)  # midway: one pair recorded, the other being graded
+    os.killpg(first.pid, signal.SIGKILL)  # midway: one sample recorded, the other being graded
     first.wait()
     kept = lines(results)
     assert len(kept) == 1
@@ -51,25 +52,28 @@ def test_killed_sweep_resumes_without_regrading_or_losing_anything(tmp_path, cac
     second = kb_sweep(tmp_path, cache_dir)
     out = second.communicate(timeout=600)[0]
     assert second.returncode == 0, out
-    assert "2 pairs, 1 already graded, 1 graded now" in out
+    assert "2 samples, 1 already graded, 1 graded now" in out
     records = lines(results)
-    assert sorted(r["id"] for r in records) == SMOKE_IDS  # each pair exactly once
+    assert sorted(r["id"] for r in records) == SMOKE_IDS  # each sample exactly once
     assert records[0] == kept[0]  # the finished record was neither regraded nor rewritten
     assert all(r["verdict"]["status"] == "pass" for r in records)
 
     third = kb_sweep(tmp_path, cache_dir)
     assert "2 already graded, 0 graded now" in third.communicate(timeout=600)[0]
+    assert third.returncode == 0
     job_log = next((tmp_path / "hydra").glob("*.log")).read_text()  # the summary goes through logging
     assert "2 already graded, 0 graded now" in job_log, job_log
 
     done = subprocess.run([sys.executable, "-m", "harness", "report", str(results)], capture_output=True,
                           text=True, cwd=ROOT)
     assert done.returncode == 0
-    assert done.stdout.splitlines()[1].split()[:4] == ["level1", "2", "100.0", "100.0"]
+    assert done.stdout.splitlines()[0].startswith("settings: device=cpu, trials=2, timing=quick; card cpu, ")
+    assert done.stdout.splitlines()[2].split()[:5] == ["level1", "2", "2", "100.0", "100.0"]
     markdown = (tmp_path / "report.md").read_text()
-    assert markdown.startswith("| set | pairs |")
-    assert "| level1/19_ReLU | pass |" in markdown and "| roofline fraction |" in markdown  # one row per pair
-    assert "fast_1.5 %" in (tmp_path / "report.csv").read_text()
+    assert "| set | samples | problems |" in markdown
+    assert "| level1/19_ReLU | pass |" in markdown and "| roofline fraction |" in markdown  # one row per sample
+    assert len((tmp_path / "report.csv").read_text().splitlines()) == 3
+    assert "fast_1.5 %" in (tmp_path / "summary.csv").read_text()
     assert (tmp_path / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -80,6 +84,37 @@ def test_multirun_sweeps_each_setting(tmp_path, cache_dir):
     records = lines(tmp_path / "results.jsonl")
     assert [r["id"] for r in records] == ["level1/19_ReLU"] * 2
     assert records[0]["key"] != records[1]["key"]  # the timing profile is part of the key
+    sections = report.summarize(records)  # and of the context: the two points are not pooled
+    assert [(s.label, s.rows[-1].samples) for s in sections] == [("timing=quick", 1), ("timing=default", 1)]
+
+
+def test_a_sweep_with_a_sample_that_fails_runs_every_point_then_exits_1(tmp_path, cache_dir):
+    solutions = tmp_path / "solutions" / "level1"
+    solutions.mkdir(parents=True)
+    shutil.copy(FIXTURES / "cpu" / "no_modelnew.py", solutions / "19_ReLU.py")
+    run = kb_sweep(tmp_path, cache_dir, "timing=quick,default", "problems.names=[19_ReLU]",
+                   f"solutions={tmp_path / 'solutions'}", f"problems_dir={ROOT / 'problems'}", multirun=True)
+    out = run.communicate(timeout=600)[0]
+    assert run.returncode == 1, out
+    assert [r["verdict"]["status"] for r in lines(tmp_path / "results.jsonl")] == ["load_error"] * 2
+    again = kb_sweep(tmp_path, cache_dir, "problems.names=[19_ReLU]", f"solutions={tmp_path / 'solutions'}",
+                     f"problems_dir={ROOT / 'problems'}")
+    out = again.communicate(timeout=600)[0]
+    assert again.returncode == 1 and "1 already graded, 0 graded now" in out, out  # recorded failures still count
+
+
+@pytest.mark.parametrize("override, said", [
+    ("trials=0", "trials must be at least 1"),
+    ("device=tpu", "device must be one of auto, cuda, cpu"),
+    ("problems_dir=no_such_folder", "problems folder no_such_folder does not exist"),
+    ("problems.names=[19_RelU]", "solutions/level1/19_RelU.py does not exist"),
+])
+def test_a_sweep_with_a_bad_setting_exits_2_before_grading(tmp_path, cache_dir, override, said):
+    run = kb_sweep(tmp_path, cache_dir, override)
+    out = run.communicate(timeout=300)[0]
+    assert run.returncode == 2, out
+    assert said in out and "Traceback" not in out, out
+    assert not (tmp_path / "results.jsonl").exists()
 
 
 def test_submitit_local_launcher_runs_the_sweep_jobs(tmp_path, cache_dir):
@@ -103,23 +138,22 @@ def test_slurm_launcher_config_composes():
 
 def test_report_compare_names_a_newly_broken_pair(tmp_path, cache_dir):
     config = GradeConfig(device="cpu", trials=2, timing=TIMING_PROFILES["quick"], cache_dir=cache_dir)
-    pairs = find_pairs(ROOT / "solutions", ROOT / "problems", names=["19_ReLU"])
     before = ResultStore(tmp_path / "before.jsonl")
-    sweep(pairs, config, before)
+    sweep(find_samples([str(ROOT / "solutions" / "level1" / "19_ReLU.py")]), config, before)
 
     broken = tmp_path / "solutions" / "level1"
     broken.mkdir(parents=True)
     shutil.copy(FIXTURES / "cpu" / "wrong_shape.py", broken / "19_ReLU.py")
     shutil.copy(FIXTURES / "cpu" / "faulty_ops.cpp", broken)
     after = ResultStore(tmp_path / "after.jsonl")
-    summary = sweep(find_pairs(tmp_path / "solutions", ROOT / "problems"), config, after)
-    assert (summary.graded, summary.passed) == (1, 0)
+    summary = sweep(find_samples([str(tmp_path / "solutions")], ROOT / "problems"), config, after)
+    assert (summary.graded, summary.passed, summary.not_passed) == (1, 0, 1)
 
     changes = report.compare(before.records(), after.records())
     assert len(changes["newly broken"]) == 1
     assert changes["newly broken"][0].startswith("level1/19_ReLU: incorrect: trial 1")
     assert changes["newly fixed"] == [] and changes["faster"] == []
-    rows = report.summarize(after.records())
+    rows = report.summarize(after.records())[0].rows
     assert (rows[-1].group, rows[-1].correct, rows[-1].fast[0.0]) == ("overall", 0.0, 0.0)
 
 
@@ -132,16 +166,16 @@ def _gpu_count() -> int:
 @pytest.mark.cuda
 @pytest.mark.skipif(_gpu_count() < 2, reason="needs two GPUs")
 def test_two_gpu_sweep_grades_on_both_cards(tmp_path, cache_dir):
-    """Four CUDA pairs, two grading workers pinned to cards 0 and 1: both cards grade, all pass."""
+    """Four CUDA samples, two grading workers pinned to cards 0 and 1: both cards grade, all pass."""
     for name in ("a", "b", "c", "d"):
         (tmp_path / "problems" / "gpu").mkdir(parents=True, exist_ok=True)
         (tmp_path / "solutions" / "gpu").mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / "problems" / "level1" / "19_ReLU.py", tmp_path / "problems" / "gpu" / f"{name}.py")
         shutil.copy(FIXTURES / "cuda" / "relu_cuda.py", tmp_path / "solutions" / "gpu" / f"{name}.py")
-    pairs = find_pairs(tmp_path / "solutions", tmp_path / "problems")
+    samples = find_samples([str(tmp_path / "solutions")], tmp_path / "problems")
     config = GradeConfig(device="cuda", trials=2, sizes="small", timing=TIMING_PROFILES["quick"], cache_dir=cache_dir)
     store = ResultStore(tmp_path / "results.jsonl")
-    summary = sweep(pairs, config, store, build_jobs=2, slots=["0", "1"])
+    summary = sweep(samples, config, store, build_jobs=2, slots=["0", "1"])
     records = list(store.records())
     assert summary.graded == 4 and summary.passed == 4, [r["verdict"]["reason"] for r in records]
     assert {r["slot"] for r in records} == {"0", "1"}

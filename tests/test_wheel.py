@@ -70,7 +70,7 @@ def test_the_installed_wheel_grades_sweeps_and_gates_outside_the_checkout(instal
     swept = run(str(installed / "kb-sweep"), "device=cpu", "problems.names=[19_ReLU]", "timing=quick",
                 "results=results.jsonl")
     assert swept.returncode == 0, swept.stdout + swept.stderr[-2000:]
-    assert "1 pairs" in swept.stdout and (folder / "results.jsonl").is_file()
+    assert "1 samples" in swept.stdout and (folder / "results.jsonl").is_file()
 
     gated = run(str(installed / "python"), "-m", "pytest", "--kb-solutions", "solutions", "--kb-device", "cpu",
                 "--kb-timing", "quick", "-p", "no:cacheprovider")

@@ -1,9 +1,11 @@
-"""`kb`: the command line. `kb grade SOLUTION` grades one solution file; `kb lint` checks problem files."""
+"""`kb`: the command line. `kb grade` grades one solution file or a batch of them; `kb lint` checks problem files."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from ..common import stats
@@ -37,6 +39,19 @@ examples:
   kb grade solutions/level1/19_ReLU.py --device cpu
   kb grade my_kernel.py --problem problems/level1/56_conv_standard_2D__asymmetric_input__asymmetric_kernel.py
   kb grade solutions/level1/19_ReLU.py --json > verdict.json   # exactly one JSON object on stdout
+  kb grade solutions/level1 solutions/level2 --results results.jsonl          # a batch; resumable
+  kb grade runs/my_run --problems KernelBench/KernelBench --results my_run.jsonl   # a KernelBench run folder
+  kb grade samples.jsonl --json    # a manifest: {"problem": P, "solution": S, "sample": ID} per line
+
+Batches: several paths, a folder, a glob pattern, a manifest (.jsonl or .csv:
+problem, solution, sample; paths relative to it) or --results makes a batch.
+solutions/<set>/<name>.py pairs with problems/<set>/<name>.py (or
+DIR/<set>/<name>.py with --problems DIR); KernelBench's run files
+level_<L>_problem_<N>_sample_<S>_kernel.py pair with DIR/level<L>/<N>_*.py
+and are recorded as level<L>/<name>#<S>. Every sample is its own record;
+with --results, samples already recorded there under the same settings are
+not graded again. A batch exits 0 when every sample passed, 1 when any did
+not, 2 when an input or setting is bad (before anything is graded).
 
 How it grades: the reference runs in its own process, which also computes a
 float64 oracle; the solution's extensions are built into a content-addressed
@@ -58,16 +73,25 @@ def _setting(p: argparse.ArgumentParser, option: str, **kwargs) -> None:
 
 
 def _grade_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("grade", help="grade one solution file against its problem",
-                       description="Build, check and time one KernelBench-style solution file (a module "
-                                   "defining ModelNew) against its problem (a module defining Model, "
-                                   "get_inputs and get_init_inputs).",
+    p = sub.add_parser("grade", help="grade solution files against their problems",
+                       description="Build, check and time KernelBench-style solution files (modules defining "
+                                   "ModelNew) against their problems (modules defining Model, get_inputs and "
+                                   "get_init_inputs): one file, or a batch.",
                        epilog=_GRADE_EXAMPLES + "\n" + _STATUS_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("solution", type=Path, help="solution file; solutions/<set>/<name>.py pairs with "
-                                               "problems/<set>/<name>.py")
-    p.add_argument("--problem", type=Path, help="problem file to grade against (default: the paired one)")
-    p.add_argument("--json", action="store_true", help="print the verdict as one JSON object on stdout")
+    p.add_argument("solutions", nargs="+", metavar="SOLUTION",
+                   help="solution file, folder, glob pattern, KernelBench run folder or manifest")
+    p.add_argument("--problem", type=Path, help="problem file to grade one solution against (default: the paired "
+                                                "one)")
+    p.add_argument("--problems", type=Path, metavar="DIR",
+                   help="folder holding the problem sets: <set>/<name>.py, or KernelBench's KernelBench/ folder "
+                        "(level1/, level2/, ...) for its run files (default: problems/ beside solutions/)")
+    p.add_argument("--results", type=Path, metavar="FILE",
+                   help="append each sample's record to this JSONL file (for kb report), skipping samples "
+                        "recorded there already: a killed batch resumes")
+    p.add_argument("--json", action="store_true",
+                   help="print the verdict as one JSON object on stdout; in a batch, each sample's record "
+                        "(its id, context and verdict) as one JSON line")
     _device_argument(p, "where to run")
     _setting(p, "--seed", type=int, help="fix the weight and input seeds (default: fresh secret seeds)")
     _setting(p, "--trials", type=int, metavar="N",
@@ -132,13 +156,72 @@ def _config(args: argparse.Namespace) -> GradeConfig:
 
 def _grade(args: argparse.Namespace) -> int:
     from ..parent.grade import grade
+    from .samples import MANIFEST_SUFFIXES, find_samples, is_pattern
 
     config = _config(args)
+    one = Path(args.solutions[0])
+    if len(args.solutions) > 1 or args.results or one.is_dir() or one.suffix in MANIFEST_SUFFIXES or (
+            not one.exists() and is_pattern(args.solutions[0])):
+        return _grade_batch(args, config)
+    problem = args.problem
+    if problem is None and args.problems is not None:
+        try:
+            problem = find_samples([str(one)], args.problems)[0].problem
+        except BadInput as exc:
+            return _bad_input(exc)
     if not args.json:
-        print(f"grading {args.solution} ...", file=sys.stderr)
-    verdict = grade(args.solution, args.problem, config)
+        print(f"grading {one} ...", file=sys.stderr)
+    verdict = grade(one, problem, config)
     print(verdict.to_json() if args.json else render(verdict))
     return verdict.status.exit_code
+
+
+def _bad_input(exc: BadInput) -> int:
+    print(f"kb grade: {exc}", file=sys.stderr)
+    return 2
+
+
+def _grade_batch(args: argparse.Namespace, config: GradeConfig) -> int:
+    """Grade every sample the paths name, each its own record; exit 1 when any did not pass. Bad input stops it
+    before anything is graded or recorded."""
+    from . import report
+    from .results import ResultStore, Sample, sample_key
+    from .samples import find_samples
+    from .sweep import sweep
+
+    try:
+        if args.problem is not None:
+            solution = Path(args.solutions[0])
+            if len(args.solutions) > 1 or not solution.is_file():
+                raise BadInput("--problem pairs one solution file with its problem; for several, name their "
+                               "folder with --problems DIR, or list them in a manifest")
+            samples = [Sample(args.problem.parent.name, args.problem.stem, "", solution, args.problem)]
+        else:
+            samples = find_samples(args.solutions, args.problems)
+    except BadInput as exc:
+        return _bad_input(exc)
+    with tempfile.TemporaryDirectory(prefix="kb-grade-") as scratch:
+        store = ResultStore(args.results or Path(scratch) / "results.jsonl")
+        keys = [sample_key(sample, config) for sample in samples]
+        print(f"grading {len(samples)} sample(s) ...", file=sys.stderr)
+        summary = sweep(samples, config, store)
+        recorded = store.recorded()
+    records = [recorded[key] for key in keys if key in recorded]
+    for record in records:
+        print(json.dumps(record, default=str) if args.json else _sample_line(record))
+    if not args.json:
+        print("\n" + report.as_text(report.summarize(records)))
+    kept = f"; records in {args.results}" if args.results else ""
+    print(f"{summary.samples} sample(s): {summary.graded} graded now, {summary.skipped} recorded before; "
+          f"{summary.samples - summary.not_passed} passed, {summary.not_passed} did not{kept}", file=sys.stderr)
+    return 1 if summary.not_passed else 0
+
+
+def _sample_line(record: dict) -> str:
+    verdict = record["verdict"]
+    speedup = f"{verdict['speedup']:.3g}x" if verdict.get("speedup") else "-"
+    return f"{verdict['status']:<14} {speedup:>8}  {record['id']}" + (
+        "" if verdict["passed"] else f"  {verdict['reason'][:160]}")
 
 
 def _shown(path: str) -> str:
@@ -300,17 +383,25 @@ def _build(args: argparse.Namespace) -> int:
 
 def _report_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="summarise a results file, or compare two",
-                       description="Summarise a sweep's results (JSONL): per problem set and overall, the "
-                                   "share compiled and correct, fast_p for p in 0, 1, 1.5, 2 (a pair counts as "
-                                   "faster than p only when its speedup interval clears p), and the median and "
-                                   "geometric-mean speedup of the correct ones. With two files, what changed.",
+                       description="Summarise a results file (JSONL, from kb-sweep or kb grade --results): one "
+                                   "section per context (the settings, card, driver, torch and grader a record was "
+                                   "made with: the points of a multirun never pool), each with a row per set and "
+                                   "overall: the share compiled and correct; fast_p at KernelBench's thresholds "
+                                   "(0, 0.5, 0.8, 1, 1.5, 2: the share of all samples that passed with a speedup "
+                                   "above p); ci_fast_p (the same, counting a sample only when its speedup's 95% "
+                                   "interval lies above p); pass@1, 5, 10 (unbiased estimator, over the problems "
+                                   "with at least k samples); the median and geometric-mean speedup of the "
+                                   "samples that passed. With two files, what changed.",
                        epilog="examples:\n  kb report results/results.jsonl\n"
-                              "  kb report before.jsonl after.jsonl",
+                              "  kb report before.jsonl after.jsonl\n\n"
+                              "writes report.md (summary and one row per sample), report.csv (one row per "
+                              "sample),\nsummary.csv (one row per context and set) and report.png (needs "
+                              "matplotlib)",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("results", type=Path, help="results file written by kb-sweep")
+    p.add_argument("results", type=Path, help="results file written by kb-sweep or kb grade --results")
     p.add_argument("after", type=Path, nargs="?", help="a second results file to compare against the first")
-    p.add_argument("--out", type=Path, help="folder for report.md, report.csv and report.png (the PNG needs "
-                                            "matplotlib; default: beside RESULTS)")
+    p.add_argument("--out", type=Path, help="folder for report.md, report.csv, summary.csv and report.png "
+                                            "(default: beside RESULTS)")
     p.set_defaults(handler=_report)
 
 
@@ -324,19 +415,23 @@ def _report(args: argparse.Namespace) -> int:
             return 2
     records = list(ResultStore(args.results).records())
     if args.after is not None:
-        for change, pairs in report.compare(records, ResultStore(args.after).records()).items():
-            print(f"{change} ({len(pairs)})")
-            print("\n".join(f"  {p}" for p in pairs))
+        for change, samples in report.compare(records, ResultStore(args.after).records()).items():
+            print(f"{change} ({len(samples)})")
+            print("\n".join(f"  {s}" for s in samples))
         return 0
-    rows = report.summarize(records)
-    print(report.as_text(rows))
+    if not records:
+        print(f"kb report: {args.results} holds no records", file=sys.stderr)
+        return 2
+    sections = report.summarize(records)
+    print(report.as_text(sections))
     out = args.out or args.results.parent
     out.mkdir(parents=True, exist_ok=True)
-    (out / "report.md").write_text(report.as_markdown(rows) + "\n" + report.pairs_markdown(records))
-    (out / "report.csv").write_text(report.as_csv(rows))
-    written = [out / "report.md", out / "report.csv"]
-    if report.plot(records, out / "report.png"):
-        written.append(out / "report.png")
+    written = {out / "report.md": report.as_markdown(sections), out / "report.csv": report.samples_csv(sections),
+               out / "summary.csv": report.summary_csv(sections)}
+    for path, text in written.items():
+        path.write_text(text)
+    if report.plot(sections, out / "report.png"):
+        written[out / "report.png"] = ""
     else:
         print("(no plot: install matplotlib, e.g. pip install -e '.[plot]')", file=sys.stderr)
     print(f"\nwrote {', '.join(map(str, written))}", file=sys.stderr)

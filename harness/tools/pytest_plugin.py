@@ -34,7 +34,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=f"device to grade on; pairs are skipped where it is absent (default {_DEFAULTS.device})")
     group.addoption("--kb-min-speedup", type=float, default=None,
                     help="also fail pairs whose speedup is not surely this many times the PyTorch reference: the "
-                         "lower end of the speedup's 95%% interval must clear it, as kb report's fast_p counts")
+                         "lower end of the speedup's 95%% interval must clear it, as kb report's ci_fast_p counts")
     group.addoption("--kb-trials", type=int, default=None,
                     help=f"correctness trials per pair (default {_DEFAULTS.trials})")
     group.addoption("--kb-timing", choices=list(TIMING_PROFILES), default=None,

@@ -1,17 +1,21 @@
-"""Append-only results: one JSON line per graded pair, keyed by what decides the grade.
+"""Append-only results: one JSON line per graded sample, keyed by what decides the grade.
 
-A record's key hashes the problem file, the solution file (and the files beside it that
-it may read) and the grading settings that change a verdict, so re-running a sweep skips
-exactly the pairs whose grade would not change. Lines are appended with O_APPEND and
+A record's key hashes the sample's id, the problem file, the solution file (and the files beside it that
+it may read) and the grading settings that change a verdict, so re-running a batch skips
+exactly the samples whose grade would not change. Each record also carries its context: those settings, the
+card, driver and torch it was graded with, and the grader's version, so that kb report never pools
+records made under different conditions. Lines are appended with O_APPEND and
 fsync'd one at a time; a sweep killed mid-write leaves at most one torn last line, which
 readers skip and the next run grades again.
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,38 +26,29 @@ from ..common.verdict import Verdict
 
 
 @dataclass(frozen=True)
-class Pair:
-    """One solution file and its problem, named `<set>/<name>` as the pytest gate and reports name it."""
+class Sample:
+    """One solution file and its problem. `sample` tells apart the solutions of one problem ("" where there is
+    one, as in solutions/<set>/<name>.py); harness.tools.samples finds them."""
 
     set: str
     name: str
+    sample: str
     solution: Path
     problem: Path
 
     @property
     def id(self) -> str:
-        return f"{self.set}/{self.name}"
+        """`<set>/<name>`, as the pytest gate and reports name it, then `#<sample>` where there is one."""
+        return f"{self.set}/{self.name}" + (f"#{self.sample}" if self.sample else "")
 
 
-def find_pairs(solutions: Path, problems: Path, sets: list[str] | None = None,
-               names: list[str] | None = None) -> list[Pair]:
-    """solutions/<set>/<name>.py with problems/<set>/<name>.py, sorted; pairs without a problem are kept
-    (their grade says so)."""
-    pairs = []
-    for solution in sorted(solutions.glob("*/*.py")):
-        set_name, name = solution.parent.name, solution.stem
-        if name.startswith("_") or (sets and set_name not in sets) or (names and name not in names):
-            continue
-        pairs.append(Pair(set_name, name, solution, problems / set_name / solution.name))
-    return pairs
-
-
-def _settings(config: GradeConfig) -> dict[str, Any]:
-    """The settings that can change a verdict (not where caches or logs go, or how processes start)."""
+def settings_of(config: GradeConfig) -> dict[str, Any]:
+    """The settings that can change a verdict, as plain JSON values: not where caches or logs go, how processes
+    start, or how long a stage may take before it counts as hung (a limit, not a measure)."""
     settings = dataclasses.asdict(config)
     for irrelevant in ("cache_dir", "log_dir", "timeouts", "visible_devices", "server"):
         settings.pop(irrelevant)
-    return settings
+    return json.loads(json.dumps(settings, default=str))
 
 
 def _digest(path: Path) -> str:
@@ -63,23 +58,53 @@ def _digest(path: Path) -> str:
         return "missing"
 
 
-def pair_key(pair: Pair, config: GradeConfig) -> str:
-    """Content hash of the problem, the solution's folder of sources, and the settings."""
-    sources = sorted(p for p in pair.solution.parent.iterdir() if p.suffix in (".cpp", ".cu", ".cuh", ".h"))
+def sample_key(sample: Sample, config: GradeConfig) -> str:
+    """Content hash of the sample's id, its problem, its solution's folder of sources, and the settings. The id is
+    in it, so two samples of one problem with the same text are still two records."""
+    sources = sorted(p for p in sample.solution.parent.iterdir() if p.suffix in (".cpp", ".cu", ".cuh", ".h"))
     material = {
-        "problem": _digest(pair.problem),
-        "solution": _digest(pair.solution),
+        "id": sample.id,
+        "problem": _digest(sample.problem),
+        "solution": _digest(sample.solution),
         "beside": {p.name: _digest(p) for p in sources},
-        "settings": _settings(config),
+        "settings": settings_of(config),
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
-class ResultStore:
-    """A JSONL file of records: {"key", "id", "set", "name", "slot", "graded_at", "grader_version", "verdict"}."""
+# What a record says about where and how it was graded: kb report never pools records that differ in any of these.
+CONTEXT_KEYS = ("settings", "card", "driver", "torch", "grader_version")
+_DEVICE = re.compile(r"(?P<type>\w+): (?P<card>.*) \(torch (?P<torch>[^)]+)\)")
 
-    def __init__(self, path: Path):
+
+def environment(verdict: Verdict) -> dict[str, str | None]:
+    """The card, its driver and torch a verdict was made with (None where the grade did not get that far)."""
+    found = _DEVICE.fullmatch(verdict.device or "")
+    if not found:
+        return {"card": None, "driver": None, "torch": None}
+    return {"card": found["card"], "driver": _nvidia_driver() if found["type"] == "cuda" else None,
+            "torch": found["torch"]}
+
+
+@functools.lru_cache(maxsize=1)
+def _nvidia_driver() -> str | None:
+    """The NVIDIA kernel module's version, as the driver reports it (read by the parent: no torch, no NVML)."""
+    try:
+        text = Path("/proc/driver/nvidia/version").read_text()
+    except OSError:
+        return None
+    found = re.search(r"Kernel Module.*?\s(\d+\.\d+(?:\.\d+)?)\s", text)
+    return found.group(1) if found else None
+
+
+class ResultStore:
+    """A JSONL file of records, one per graded sample: {"key", "id", "set", "name", "sample", "problem",
+    "solution", "slot", "graded_at", "settings", "overrides", "card", "driver", "torch", "grader_version",
+    "verdict"}. `overrides`: the Hydra overrides of the sweep point that wrote it (None outside a sweep)."""
+
+    def __init__(self, path: Path, overrides: list[str] | None = None):
         self.path = Path(path)
+        self.overrides = overrides
 
     def records(self) -> Iterator[dict[str, Any]]:
         if not self.path.exists():
@@ -93,13 +118,18 @@ class ResultStore:
                 if isinstance(record, dict) and "key" in record and "verdict" in record:
                     yield record
 
-    def done(self) -> set[str]:
-        return {r["key"] for r in self.records()}
+    def recorded(self) -> dict[str, dict[str, Any]]:
+        """key -> its record: what a resumed batch skips."""
+        return {record["key"]: record for record in self.records()}
 
-    def append(self, pair: Pair, key: str, verdict: Verdict, slot: str | None = None) -> None:
-        """`slot`: the CUDA_VISIBLE_DEVICES value the pair was graded under (None: inherited)."""
-        record = {"key": key, "id": pair.id, "set": pair.set, "name": pair.name, "slot": slot,
+    def append(self, sample: Sample, key: str, verdict: Verdict, config: GradeConfig,
+               slot: str | None = None) -> dict[str, Any]:
+        """Write the record of `sample`, graded under `config`; `slot`: the CUDA_VISIBLE_DEVICES value it was
+        graded under (None: inherited). Returns the record."""
+        record = {"key": key, "id": sample.id, "set": sample.set, "name": sample.name, "sample": sample.sample,
+                  "problem": str(sample.problem), "solution": str(sample.solution), "slot": slot,
                   "graded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                  "settings": settings_of(config), "overrides": self.overrides, **environment(verdict),
                   "grader_version": verdict.grader_version, "verdict": verdict.to_dict()}
         line = (json.dumps(record, default=str) + "\n").encode()
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -111,6 +141,7 @@ class ResultStore:
             os.fsync(fd)
         finally:
             os.close(fd)
+        return record
 
 
 def _ends_with_newline(path: Path) -> bool:
