@@ -72,6 +72,14 @@ def _setting(p: argparse.ArgumentParser, option: str, **kwargs) -> None:
     _OPTION_OF[p.add_argument(option, **kwargs).dest] = option
 
 
+def _count(text: str) -> int:
+    """A whole number, 0 or more (argparse names the option when this raises)."""
+    value = int(text)
+    if value < 0:
+        raise ValueError(text)
+    return value
+
+
 def _grade_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("grade", help="grade solution files against their problems",
                        description="Build, check and time KernelBench-style solution files (modules defining "
@@ -92,6 +100,11 @@ def _grade_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true",
                    help="print the verdict as one JSON object on stdout; in a batch, each sample's record "
                         "(its id, context and verdict) as one JSON line")
+    p.add_argument("--at-once", type=_count, default=0, metavar="N",
+                   help="in a batch: grades in flight per device (default 4 per GPU, 2 on the CPU); their timing "
+                        "loops still run one at a time, every other grade's processes held still")
+    p.add_argument("--build-jobs", type=_count, default=2, metavar="N",
+                   help="in a batch: extension builds at a time, before grading (default 2)")
     _device_argument(p, "where to run")
     _setting(p, "--seed", type=int, help="fix the weight and input seeds (default: fresh secret seeds)")
     _setting(p, "--trials", type=int, metavar="N",
@@ -200,15 +213,21 @@ def _grade_batch(args: argparse.Namespace, config: GradeConfig) -> int:
             samples = find_samples(args.solutions, args.problems)
     except BadInput as exc:
         return _bad_input(exc)
+    def show(record: dict) -> None:
+        print(json.dumps(record, default=str) if args.json else _sample_line(record), flush=True)
+
     with tempfile.TemporaryDirectory(prefix="kb-grade-") as scratch:
         store = ResultStore(args.results or Path(scratch) / "results.jsonl")
         keys = [sample_key(sample, config) for sample in samples]
+        recorded = store.recorded()
         print(f"grading {len(samples)} sample(s) ...", file=sys.stderr)
-        summary = sweep(samples, config, store)
+        for key in keys:  # recorded by an earlier run: shown, not graded again
+            if key in recorded:
+                show(recorded[key])
+        summary = sweep(samples, config, store, build_jobs=args.build_jobs, grades_at_once=args.at_once,
+                        on_record=show)
         recorded = store.recorded()
     records = [recorded[key] for key in keys if key in recorded]
-    for record in records:
-        print(json.dumps(record, default=str) if args.json else _sample_line(record))
     if not args.json:
         print("\n" + report.as_text(report.summarize(records)))
     kept = f"; records in {args.results}" if args.results else ""

@@ -5,10 +5,11 @@ killed sweep resumes.
 """
 from __future__ import annotations
 
-import os
 import sys
 import threading
+import time
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from ..common.settings import GradeConfig
 from ..common.verdict import Verdict
@@ -25,16 +26,36 @@ class SweepSummary:
     not_passed: int   # of all the samples, graded now or recorded before: what makes kb-sweep exit 1
 
 
-def _progress(total: int, label: str):
-    from tqdm import tqdm
+class Progress:
+    """A bar (tqdm) on a terminal; elsewhere (CI, SLURM logs) a line every `every` seconds and one at the end."""
 
-    quiet = not sys.stderr.isatty() or bool(os.environ.get("CI"))
-    return tqdm(total=total, desc=label, unit="sample", disable=quiet, leave=False)
+    def __init__(self, total: int, every: float = 30.0):
+        from tqdm import tqdm
+
+        self.total, self.every, self.done, self.passed = total, every, 0, 0
+        self.started = self.said = time.monotonic()
+        self.bar = tqdm(total=total, unit="sample", leave=False) if sys.stderr.isatty() else None
+
+    def update(self, passed: bool) -> None:
+        self.done, self.passed = self.done + 1, self.passed + passed
+        if self.bar is not None:
+            self.bar.update()
+            self.bar.set_postfix(passed=self.passed)
+        elif time.monotonic() - self.said >= self.every or self.done == self.total:
+            self.said = time.monotonic()
+            print(f"graded {self.done} of {self.total} samples, {self.passed} passed, "
+                  f"{self.said - self.started:.0f} s", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def sweep(samples: list[Sample], config: GradeConfig, store: ResultStore, build_jobs: int = 2,
-          slots: list[str | None] | None = None, fork_server: bool = True, grades_at_once: int = 0) -> SweepSummary:
-    """Grade every sample not yet in `store`; returns counts. Never raises for a bad solution."""
+          slots: list[str | None] | None = None, fork_server: bool = True, grades_at_once: int = 0,
+          on_record: Callable[[dict[str, Any]], None] | None = None) -> SweepSummary:
+    """Grade every sample not yet in `store`; returns counts. Never raises for a bad solution. `on_record` sees
+    each record as it is written (from the grading threads, one at a time)."""
     recorded = store.recorded()
     keyed = [(sample, sample_key(sample, config)) for sample in samples]
     pending = [(sample, key) for sample, key in keyed if key not in recorded]
@@ -42,18 +63,20 @@ def sweep(samples: list[Sample], config: GradeConfig, store: ResultStore, build_
     jobs = [Job(index, sample.solution, sample.problem) for index, (sample, _) in enumerate(pending)]
     lock = threading.Lock()
     passed = 0
-    graded_bar = _progress(len(pending), "grade")
+    progress = Progress(len(pending))
 
     def record(job: Job, verdict: Verdict, slot: str | None) -> None:
         nonlocal passed
         sample, key = pending[job.index]
         with lock:
-            store.append(sample, key, verdict, config, slot=slot)
+            written = store.append(sample, key, verdict, config, slot=slot)
             passed += verdict.passed
-            graded_bar.update()
+            progress.update(verdict.passed)
+            if on_record is not None:
+                on_record(written)
 
     grade_batch(jobs, config, record, BatchOptions(grades_at_once=grades_at_once, build_jobs=build_jobs, slots=slots,
                                                    fork_server=fork_server))
-    graded_bar.close()
+    progress.close()
     return SweepSummary(samples=len(samples), skipped=len(samples) - len(pending), graded=len(pending),
                         passed=passed, not_passed=failed_before + len(pending) - passed)
