@@ -72,7 +72,7 @@ def _setting(p: argparse.ArgumentParser, option: str, **kwargs) -> None:
     _OPTION_OF[p.add_argument(option, **kwargs).dest] = option
 
 
-def _count(text: str) -> int:
+def count(text: str) -> int:
     """A whole number, 0 or more (argparse names the option when this raises)."""
     value = int(text)
     if value < 0:
@@ -100,10 +100,10 @@ def _grade_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true",
                    help="print the verdict as one JSON object on stdout; in a batch, each sample's record "
                         "(its id, context and verdict) as one JSON line")
-    p.add_argument("--at-once", type=_count, default=0, metavar="N",
+    p.add_argument("--at-once", type=count, default=0, metavar="N",
                    help="in a batch: grades in flight per device (default 4 per GPU, 2 on the CPU); their timing "
                         "loops still run one at a time, every other grade's processes held still")
-    p.add_argument("--build-jobs", type=_count, default=2, metavar="N",
+    p.add_argument("--build-jobs", type=count, default=2, metavar="N",
                    help="in a batch: extension builds at a time, before grading (default 2)")
     _device_argument(p, "where to run")
     _setting(p, "--seed", type=int, help="fix the weight and input seeds (default: fresh secret seeds)")
