@@ -4,10 +4,10 @@
 #   bash bench/gpu_session.sh fidelity
 #   bash bench/gpu_session.sh fidelity_rest overhead overhead_server
 #   bash bench/gpu_session.sh conv power steps   (steps after build: it needs the fidelity ReLU built)
-#   LINT=problems/level1/86_Max_reduction.py SWEEP_GPUS=1 SWEEP_RUNS=cold bash bench/gpu_session.sh lint sweep
-#   SWEEP_GPUS=1 SWEEP_RUNS=warm bash bench/gpu_session.sh sweep
-# and on a machine of two or more GPUs: `bash bench/gpu_session.sh machine sweeptest sweep` (the two-GPU test
-# and a sweep on every card). Run from the repository root on a CUDA machine; logs go to $OUT (default ./gpu-out).
+#   LINT=problems/level1/86_Max_reduction.py bash bench/gpu_session.sh lint
+#   KERNELBENCH=path/to/KernelBench bash bench/gpu_session.sh batch
+# and on a machine of two or more GPUs: `bash bench/gpu_session.sh machine sweeptest batch` (the two-GPU test
+# and a batch on every card). Run from the repository root on a CUDA machine; logs go to $OUT (default ./gpu-out).
 # Build caches live in .gpu/ (ignored by git), so later sections on the same machine compile nothing.
 # Needs torch with CUDA, nvcc and ninja; no network (hydra only for the kb-sweep test: wheels in .whl/).
 set -uo pipefail
@@ -104,16 +104,9 @@ span() {  # what CUPTI sees inside the timed call: lead, kernels, tail; the prof
   python3 bench/fidelity/span.py --out "$OUT/span" 2>&1 | tee "$OUT/span.txt"
 }
 
-sweep() {  # $SWEEP_GPUS: grading workers on the first N GPUs (0: all); $SWEEP_RUNS: cold, warm or both
-  local n=${SWEEP_GPUS:-0} runs=${SWEEP_RUNS:-cold warm}
-  echo "== sweep throughput, the CUDA pairs of levels 1-3, gpus=$n (0: all), runs: $runs" | tee -a "$OUT/sweep.txt"
-  # The shipped CUDA pairs only: the C++ ones reject CUDA tensors by design.
-  python3 bench/sweep_throughput.py --device cuda --set level1 level2 level3 --gpus "$n" --build-jobs 12 \
-    --runs $runs --cache ".gpu/sweep-cache-$n" --out "$OUT/sweep-$n" \
-    --names $(cuda_solutions | xargs -n1 basename | sed 's/\.py$//') 2>&1 | tee -a "$OUT/sweep.txt"
-  for results in "$OUT/sweep-$n"/*.jsonl; do  # every pair's verdict, speedup, roofline fraction, own share
-    kb report "$results" --out "$OUT/report-$(basename "$results" .jsonl)" 2>&1 | tee -a "$OUT/sweep.txt"
-  done
+batch() {  # the batch engine against one kb grade at a time and KernelBench's eval ($KERNELBENCH: a checkout)
+  python3 bench/batch_throughput.py --device cuda ${KERNELBENCH:+--kernelbench "$KERNELBENCH"} --out "$OUT/batch" \
+    2>&1 | tee "$OUT/batch.txt"
 }
 
 for section in "$@"; do
