@@ -60,6 +60,12 @@ def test_solution_files_are_collected_by_path_one_item_each(pairs, cache_dir):
     assert samples.stdout.splitlines()[:2] == ["attempts/a.py::grade[level1/19_ReLU-a]",
                                                "attempts/b.py::grade[level1/19_ReLU-b]"], samples.stdout
 
+    (pairs / "runs" / "r1").mkdir(parents=True)  # a KernelBench run folder: problem 19 of level 1, sample 3
+    shutil.copy(pairs / "solutions" / "level1" / "19_ReLU.py",
+                pairs / "runs" / "r1" / "level_1_problem_19_sample_3_kernel.py")
+    run = gate(pairs, cache_dir, "runs", "--kb-problems=problems", "--collect-only", "-q")
+    assert run.stdout.splitlines()[0] == "runs/r1/level_1_problem_19_sample_3_kernel.py::grade[level1/19_ReLU-3]"
+
 
 def test_one_test_per_solution_file_failing_with_the_reason(pairs, cache_dir, launch):
     run = gate(pairs, cache_dir, "solutions", "--kb-device", "cpu",

@@ -2,15 +2,16 @@
 
     pytest solutions/                                  # solutions/<set>/<name>.py with problems/<set>/<name>.py
     pytest solutions/level1/19_ReLU.py --kb-device cpu --kb-timing quick
-    pytest attempts/ --kb-problems=problems/level1/19_ReLU.py   # several samples of one problem
+    pytest runs/my_run --kb-problems=KernelBench/KernelBench   # a KernelBench run folder's samples
+    pytest attempts/ --kb-problems=problems/level1/19_ReLU.py  # several samples of one problem
     pytest solutions/ -n 4                             # pytest-xdist
 
 Registered through the `pytest11` entry point. A file is a solution when it is a `.py` file that is not a test
 module (python_files), a conftest or private (`_*.py`), lies under a `solutions/` folder (or anywhere, given
---kb-problems), and its problem is found; a solution named on the command line is collected even without one,
-and fails saying why. pytest never imports a solution: the grader runs it in processes of its own. Each file is
-one item, `grade[<problem>-<sample>]` (the problem's `<set>/<name>` and the solution's name), made the same way
-on every xdist worker.
+--kb-problems), and its problem is found, paired as a batch pairs it (harness.tools.samples); a solution named
+on the command line is collected even without one, and fails saying why. pytest never imports a solution: the
+grader runs it in processes of its own. Each file is one item, `grade[<set>/<problem>-<sample>]`, made the
+same way on every xdist worker.
 
 A test of the user's own calls the `kb_grade` fixture to grade a file and assert on the verdict.
 """
@@ -26,6 +27,8 @@ from ..common.errors import BadInput
 from ..common.settings import DEVICES, TIMING_PROFILES, GradeConfig, configure
 from ..common.verdict import Status, Verdict
 from ..parent.files import pair_problem
+from .results import Sample
+from .samples import find_samples
 
 _DEFAULTS = GradeConfig()
 
@@ -33,9 +36,10 @@ _DEFAULTS = GradeConfig()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("kb", "grade KernelBench-style solutions (kb)")
     group.addoption("--kb-problems", type=Path,
-                    help="a problems folder (<set>/<name>.py for each solution <set>/<name>.py), or one problem "
-                         "file for every solution; also collects solutions outside a solutions/ folder (default: "
-                         "solutions/<set>/<name>.py pairs with problems/<set>/<name>.py)")
+                    help="a problems folder (<set>/<name>.py for each solution <set>/<name>.py; KernelBench's "
+                         "KernelBench/ for its run files, level_<L>_problem_<N>_sample_<S>_kernel.py), or one "
+                         "problem file for every solution; solutions are then collected outside a solutions/ "
+                         "folder too (default: solutions/<set>/<name>.py pairs with problems/<set>/<name>.py)")
     group.addoption("--kb-device", choices=DEVICES, default=None,
                     help=f"device to grade on; solutions are skipped where it is absent (default {_DEFAULTS.device})")
     group.addoption("--kb-min-speedup", type=float, default=None, metavar="X",
@@ -64,6 +68,12 @@ def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> 
     return None
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    problems = config.getoption("kb_problems")
+    if problems is not None and not problems.exists():
+        raise pytest.UsageError(f"--kb-problems {problems}: no such file or folder")
+
+
 def _solution(path: Path, config: pytest.Config, named: bool) -> bool:
     if path.suffix != ".py" or path.name.startswith("_") or path.name == "conftest.py":
         return False
@@ -72,46 +82,50 @@ def _solution(path: Path, config: pytest.Config, named: bool) -> bool:
     if config.getoption("kb_problems") is None and "solutions" not in path.resolve().parts:
         return False
     try:
-        problem_of(path, config)
+        sample_of(path, config)
     except BadInput:
         return named
     return True
 
 
-def problem_of(solution: Path, config: pytest.Config) -> Path:
-    """The problem a solution is graded against (--kb-problems, else the paired one); BadInput saying why none."""
-    given = config.getoption("kb_problems")
-    if given is None:
-        return pair_problem(solution, option="--kb-problems=PATH")
-    problem = given if given.is_file() else given / solution.parent.name / solution.name
-    if not problem.is_file():
-        raise BadInput(f"no problem file {problem} pairs with {solution} (--kb-problems {given})")
-    return problem
+def sample_of(solution: Path, config: pytest.Config) -> Sample:
+    """The solution with its problem, as a batch pairs them (harness.tools.samples: solutions/<set>/<name>.py,
+    a problems folder, KernelBench run files), or against the one problem file --kb-problems names (the sample
+    then is the solution's name); BadInput saying why there is none."""
+    problems = config.getoption("kb_problems")
+    if problems is None:
+        problem = pair_problem(solution, option="--kb-problems=PATH")
+        return Sample(set=solution.parent.name, name=solution.stem, sample="", solution=solution, problem=problem)
+    if problems.is_file():
+        return Sample(set=problems.parent.name, name=problems.stem, sample=solution.stem, solution=solution,
+                      problem=problems)
+    return find_samples([str(solution)], problems)[0]
 
 
 class SolutionFile(pytest.File):
-    """One solution file: one item, never imported."""
+    """One solution file: one item, `grade[<set>/<problem>-<sample>]` (the sample: the solution's name where
+    the problem has one solution), never imported."""
 
     def collect(self):
         try:
-            problem: Path | BadInput = problem_of(self.path, self.config)
-            label = f"{problem.parent.name}/{problem.stem}-{self.path.stem}"
+            sample: Sample | BadInput = sample_of(self.path, self.config)
+            label = f"{sample.set}/{sample.name}-{sample.sample or self.path.stem}"
         except BadInput as exc:
-            problem, label = exc, self.path.stem
-        yield SolutionGrade.from_parent(self, name=f"grade[{label}]", problem=problem)
+            sample, label = exc, self.path.stem
+        yield SolutionGrade.from_parent(self, name=f"grade[{label}]", sample=sample)
 
 
 class SolutionGrade(pytest.Item):
     """Grades its file; passes when the verdict does (and, given --kb-min-speedup, the speedup is surely enough)."""
 
-    def __init__(self, *, problem: Path | BadInput, **kwargs):
+    def __init__(self, *, sample: Sample | BadInput, **kwargs):
         super().__init__(**kwargs)
-        self.problem = problem
+        self.sample = sample
 
     def runtest(self) -> None:
-        if isinstance(self.problem, BadInput):
-            raise KbFailure(f"error: {self.problem}")
-        verdict = graded(self, self.path, self.problem, gate_settings(self.config))
+        if isinstance(self.sample, BadInput):
+            raise KbFailure(f"error: {self.sample}")
+        verdict = graded(self, self.sample.solution, self.sample.problem, gate_settings(self.config))
         if not verdict.passed:
             raise KbFailure(f"{verdict.status.value}: {verdict.reason}")
         floor = self.config.getoption("kb_min_speedup")
