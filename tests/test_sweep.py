@@ -103,18 +103,52 @@ def test_a_sweep_with_a_sample_that_fails_runs_every_point_then_exits_1(tmp_path
     assert again.returncode == 1 and "1 already graded, 0 graded now" in out, out  # recorded failures still count
 
 
-@pytest.mark.parametrize("override, said", [
-    ("trials=0", "trials must be at least 1"),
-    ("device=tpu", "device must be one of auto, cuda, cpu"),
-    ("problems_dir=no_such_folder", "problems folder no_such_folder does not exist"),
-    ("problems.names=[19_RelU]", "solutions/level1/19_RelU.py does not exist"),
+@pytest.mark.parametrize("overrides, said", [
+    (["trials=0"], "trials must be at least 1, not 0"),  # a range: configure's, as for every front end
+    (["trials=three"], "trials: Value 'three' of type 'str' could not be converted to Integer"),  # the schema's type
+    (["device=tpu"], "device: Invalid value 'tpu', expected one of [auto, cuda, cpu]"),
+    (["trails=3"], "trails: Key 'trails' not in 'SweepConfig'; did you mean 'trials'?"),
+    (["timing.max_secs=2"], "did you mean 'timing.max_seconds'?"),
+    (["timing=fast"], "timing=fast: no such option; timing takes default, precise, quick"),
+    (["timing.max_seconds=-1"], "timing.max_seconds must be above 0, not -1.0"),
+    (["-m", "trials=2,three"], "trials: Value 'three'"),  # every point of a multirun is composed before any runs
+    (["problems_dir=no_such_folder"], "problems folder no_such_folder does not exist"),
+    (["problems.names=[19_RelU]"], "solutions/level1/19_RelU.py does not exist"),
 ])
-def test_a_sweep_with_a_bad_setting_exits_2_before_grading(tmp_path, cache_dir, override, said):
-    run = kb_sweep(tmp_path, cache_dir, override)
+def test_a_sweep_with_a_bad_setting_exits_2_in_one_line_before_grading(tmp_path, cache_dir, overrides, said):
+    run = kb_sweep(tmp_path, cache_dir, *(o for o in overrides if o != "-m"), multirun="-m" in overrides)
     out = run.communicate(timeout=300)[0]
     assert run.returncode == 2, out
-    assert said in out and "Traceback" not in out, out
+    told = [line for line in out.splitlines() if line.strip()]
+    assert len(told) == 1 and said in told[0], out
     assert not (tmp_path / "results.jsonl").exists()
+
+
+def test_a_timing_field_overrides_its_profile_and_each_point_records_its_overrides(tmp_path, cache_dir):
+    """timing=quick with its fields changed (no `+`): loops that cannot settle stop at timing.max_seconds, or at
+    timing.max_calls where that comes first."""
+    run = kb_sweep(tmp_path, cache_dir, "spot_checks=0", "timing.target_rel_width=0.000001", "timing.min_calls=3",
+                   "timing.max_calls=12", "timing.max_seconds=0.001,1000", "problems.names=[19_ReLU]", multirun=True)
+    out = run.communicate(timeout=600)[0]
+    assert run.returncode == 0, out
+    records = {limit: r for r in lines(tmp_path / "results.jsonl")
+               for limit in r["overrides"] if limit.startswith("timing.max_seconds=")}
+    assert sorted(records) == ["timing.max_seconds=0.001", "timing.max_seconds=1000"]
+    for limit, calls in (("timing.max_seconds=0.001", 3), ("timing.max_seconds=1000", 12)):
+        verdict = records[limit]["verdict"]
+        assert verdict["status"] == "pass", verdict["reason"]
+        loops = [loop["calls"] for t in ("ref_timing", "sol_timing") for loop in verdict[t]["loops"]]
+        assert loops == [calls] * 3, (limit, loops)  # the reference's two loops and the solution's
+        assert {"timing=quick", "device=cpu", "spot_checks=0"} <= set(records[limit]["overrides"])
+
+    for job in sorted((tmp_path / "hydra-m").glob("[0-9]")):  # one folder per point: overrides, summary, log
+        overrides = (job / ".hydra" / "overrides.yaml").read_text()
+        summary = json.loads((job / "sweep.json").read_text())
+        record = next(r for limit, r in records.items() if f"- {limit}\n" in overrides)
+        assert summary["keys"] == [record["key"]] and summary["graded"] == 1
+        assert summary["results"] == str(tmp_path / "results.jsonl")
+        summary_line = "level1: 1 samples, 0 already graded, 1 graded now, 1 of those passed"
+        assert summary_line in (job / "sweep_app.log").read_text()
 
 
 def test_submitit_local_launcher_runs_the_sweep_jobs(tmp_path, cache_dir):

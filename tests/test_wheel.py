@@ -72,6 +72,6 @@ def test_the_installed_wheel_grades_sweeps_and_gates_outside_the_checkout(instal
     assert swept.returncode == 0, swept.stdout + swept.stderr[-2000:]
     assert "1 samples" in swept.stdout and (folder / "results.jsonl").is_file()
 
-    gated = run(str(installed / "python"), "-m", "pytest", "--kb-solutions", "solutions", "--kb-device", "cpu",
+    gated = run(str(installed / "python"), "-m", "pytest", "solutions", "--kb-device", "cpu",
                 "--kb-timing", "quick", "-p", "no:cacheprovider")
     assert gated.returncode == 0 and "1 passed" in gated.stdout, gated.stdout[-2000:]

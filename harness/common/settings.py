@@ -19,6 +19,7 @@ from .errors import SettingsError
 DEVICES = ("auto", "cuda", "cpu")             # auto: cuda when torch sees a GPU, else cpu
 SIZES = ("auto", "full", "small")             # small: the problem's SMALL_SIZES; auto: small on the CPU
 GENERALIZATION = ("report", "require", "off")  # the trial at the problem's SMALL_SIZES
+CHOICES = {"device": DEVICES, "sizes": SIZES, "generalization": GENERALIZATION}  # settings with a closed set
 CACHE_ENV = "KB_CACHE_DIR"
 
 
@@ -108,7 +109,7 @@ class GradeConfig:
     server: Path | None = None           # a fork server's socket (harness.wire.launch): children forked from it
 
     def __post_init__(self) -> None:
-        for name, allowed in (("device", DEVICES), ("sizes", SIZES), ("generalization", GENERALIZATION)):
+        for name, allowed in CHOICES.items():
             if getattr(self, name) not in allowed:
                 raise SettingsError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}", name)
         _at_least(self, 1, "trials")

@@ -10,17 +10,17 @@ from pathlib import Path
 from ..common.errors import BadInput
 
 
-def pair_problem(solution: Path) -> Path:
-    """problems/<set>/<name>.py for solutions/<set>/<name>.py."""
+def pair_problem(solution: Path, option: str = "--problem PATH") -> Path:
+    """problems/<set>/<name>.py for solutions/<set>/<name>.py; `option` names the front end's way to give one."""
     parts = solution.resolve().parts
     if "solutions" in parts:
         i = len(parts) - 1 - parts[::-1].index("solutions")
         candidate = Path(*parts[:i], "problems", *parts[i + 1:])
         if candidate.is_file():
             return candidate
-        raise BadInput(f"no problem file {candidate} pairs with {solution}; pass --problem PATH")
+        raise BadInput(f"no problem file {candidate} pairs with {solution}; pass {option}")
     raise BadInput(f"{solution} is not under a solutions/ folder, so its problem cannot be found; "
-                   f"pass --problem PATH")
+                   f"pass {option}")
 
 
 def read_source(path: Path, what: str) -> str:

@@ -1,97 +1,131 @@
-"""The pytest gate: one test per solution/problem pair, failing with the verdict's reason.
+"""The pytest gate: every solution file is a test, graded against its problem, failing with the verdict's reason.
 
-    pytest --kb-solutions solutions/ [--kb-problems problems/] [--kb-device cuda|cpu]
-           [--kb-min-speedup X] [--kb-server=SOCKET]
+    pytest solutions/                                  # solutions/<set>/<name>.py with problems/<set>/<name>.py
+    pytest solutions/level1/19_ReLU.py --kb-device cpu --kb-timing quick
+    pytest runs/my_run --kb-problems=KernelBench/KernelBench   # a KernelBench run folder's samples
+    pytest attempts/ --kb-problems=problems/level1/19_ReLU.py  # several samples of one problem
+    pytest solutions/ -n 4                             # pytest-xdist
 
-(Give path options outside the tree with "=": pytest reads a separate path argument, before this plugin's options
-are known, as a place that moves its rootdir, and the tests' ids with it.)
+Registered through the `pytest11` entry point. A file is a solution when it is a `.py` file that is not a test
+module (python_files), a conftest or private (`_*.py`), lies under a `solutions/` folder (or anywhere, given
+--kb-problems), and its problem is found, paired as a batch pairs it (harness.tools.samples); a solution named
+on the command line is collected even without one, and fails saying why. pytest never imports a solution: the
+grader runs it in processes of its own. Each file is one item, `grade[<set>/<problem>-<sample>]`, made the
+same way on every xdist worker.
 
-Registered through the `pytest11` entry point, and inert unless --kb-solutions is given.
-When it is, and no test paths were named on the command line, only the pairs run.
-Works with pytest-xdist: items are made the same way, in the same order, on every worker.
+A test of the user's own calls the `kb_grade` fixture to grade a file and assert on the verdict.
 """
 from __future__ import annotations
 
+import fnmatch
 from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 
 from ..common.errors import BadInput
 from ..common.settings import DEVICES, TIMING_PROFILES, GradeConfig, configure
-from ..common.verdict import Status
+from ..common.verdict import Status, Verdict
 from ..parent.files import pair_problem
+from .results import Sample
+from .samples import find_samples
 
 _DEFAULTS = GradeConfig()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("kb", "grade KernelBench-style solutions (kb)")
-    group.addoption("--kb-solutions", type=Path, help="solution file or folder: one test per *.py pair")
     group.addoption("--kb-problems", type=Path,
-                    help="problems folder mirroring --kb-solutions (default: pair solutions/<set>/<name>.py "
-                         "with problems/<set>/<name>.py)")
+                    help="a problems folder (<set>/<name>.py for each solution <set>/<name>.py; KernelBench's "
+                         "KernelBench/ for its run files, level_<L>_problem_<N>_sample_<S>_kernel.py), or one "
+                         "problem file for every solution; solutions are then collected outside a solutions/ "
+                         "folder too (default: solutions/<set>/<name>.py pairs with problems/<set>/<name>.py)")
     group.addoption("--kb-device", choices=DEVICES, default=None,
-                    help=f"device to grade on; pairs are skipped where it is absent (default {_DEFAULTS.device})")
-    group.addoption("--kb-min-speedup", type=float, default=None,
-                    help="also fail pairs whose speedup is not surely this many times the PyTorch reference: the "
-                         "lower end of the speedup's 95%% interval must clear it, as kb report's ci_fast_p counts")
+                    help=f"device to grade on; solutions are skipped where it is absent (default {_DEFAULTS.device})")
+    group.addoption("--kb-min-speedup", type=float, default=None, metavar="X",
+                    help="also fail a solution unless the lower end of its speedup's 95%% interval (the verdict's "
+                         "speedup_ci) is above X: the statistic kb report's ci_fast_p counts, not the point estimate")
     group.addoption("--kb-trials", type=int, default=None,
-                    help=f"correctness trials per pair (default {_DEFAULTS.trials})")
+                    help=f"correctness trials per solution (default {_DEFAULTS.trials})")
     group.addoption("--kb-timing", choices=list(TIMING_PROFILES), default=None,
                     help="timing profile (default: default)")
     group.addoption("--kb-server", type=Path, default=None, metavar="SOCKET",
-                    help="fork every grade's processes from this running `kb serve` (no torch import each); "
-                         "write --kb-server=SOCKET")
+                    help="fork every grade's processes from this running `kb serve` (no torch import each)")
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
-                                  items: list[pytest.Item]) -> None:
-    root = config.getoption("kb_solutions")
-    if root is None:
-        return
-    if not root.exists():
-        raise pytest.UsageError(f"--kb-solutions {root}: no such file or folder")
-    files = [root] if root.is_file() else sorted(p for p in root.rglob("*.py") if not p.name.startswith("_"))
-    base = root.parent if root.is_file() else root
-    pairs = [KbPair.from_parent(session, name=p.relative_to(base).with_suffix("").as_posix(), solution=p)
-             for p in files]
-    if config.args_source is not pytest.Config.ArgsSource.ARGS:
-        items.clear()  # `pytest --kb-solutions DIR` alone grades, and runs nothing else
-    items.extend(pairs)
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """A solution file found while pytest walks a folder (one named on the command line: see below)."""
+    if parent.session.isinitpath(file_path) or not _solution(file_path, parent.config, named=False):
+        return None
+    return SolutionFile.from_parent(parent, path=file_path)
 
 
-class KbPair(pytest.Item):
-    """Grades one solution file; passes when the verdict does (and the speedup is high enough)."""
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """A solution file named on the command line, which pytest would otherwise import as a test module."""
+    if _solution(module_path, parent.config, named=True):
+        return SolutionFile.from_parent(parent, path=module_path)
+    return None
 
-    def __init__(self, *, solution: Path, **kwargs):
+
+def pytest_configure(config: pytest.Config) -> None:
+    problems = config.getoption("kb_problems")
+    if problems is not None and not problems.exists():
+        raise pytest.UsageError(f"--kb-problems {problems}: no such file or folder")
+
+
+def _solution(path: Path, config: pytest.Config, named: bool) -> bool:
+    if path.suffix != ".py" or path.name.startswith("_") or path.name == "conftest.py":
+        return False
+    if any(fnmatch.fnmatch(path.name, pattern) for pattern in config.getini("python_files")):
+        return False
+    if config.getoption("kb_problems") is None and "solutions" not in path.resolve().parts:
+        return False
+    try:
+        sample_of(path, config)
+    except BadInput:
+        return named
+    return True
+
+
+def sample_of(solution: Path, config: pytest.Config) -> Sample:
+    """The solution with its problem, as a batch pairs them (harness.tools.samples: solutions/<set>/<name>.py,
+    a problems folder, KernelBench run files), or against the one problem file --kb-problems names (the sample
+    then is the solution's name); BadInput saying why there is none."""
+    problems = config.getoption("kb_problems")
+    if problems is None:
+        problem = pair_problem(solution, option="--kb-problems=PATH")
+        return Sample(set=solution.parent.name, name=solution.stem, sample="", solution=solution, problem=problem)
+    if problems.is_file():
+        return Sample(set=problems.parent.name, name=problems.stem, sample=solution.stem, solution=solution,
+                      problem=problems)
+    return find_samples([str(solution)], problems)[0]
+
+
+class SolutionFile(pytest.File):
+    """One solution file: one item, `grade[<set>/<problem>-<sample>]` (the sample: the solution's name where
+    the problem has one solution), never imported."""
+
+    def collect(self):
+        try:
+            sample: Sample | BadInput = sample_of(self.path, self.config)
+            label = f"{sample.set}/{sample.name}-{sample.sample or self.path.stem}"
+        except BadInput as exc:
+            sample, label = exc, self.path.stem
+        yield SolutionGrade.from_parent(self, name=f"grade[{label}]", sample=sample)
+
+
+class SolutionGrade(pytest.Item):
+    """Grades its file; passes when the verdict does (and, given --kb-min-speedup, the speedup is surely enough)."""
+
+    def __init__(self, *, sample: Sample | BadInput, **kwargs):
         super().__init__(**kwargs)
-        self.solution = solution
-
-    def _problem(self) -> Path:
-        problems = self.config.getoption("kb_problems")
-        if problems is None:
-            return pair_problem(self.solution)
-        root = self.config.getoption("kb_solutions")
-        relative = self.solution.name if root.is_file() else self.solution.relative_to(root)
-        return problems / relative
+        self.sample = sample
 
     def runtest(self) -> None:
-        from ..parent.grade import grade
-
-        config = self._grade_config()
-        if config.device == "cuda":
-            import torch
-
-            if not torch.cuda.is_available():
-                pytest.skip("--kb-device cuda: torch sees no CUDA device here")
-        try:
-            problem = self._problem()
-        except BadInput as exc:
-            raise KbFailure(f"error: {exc}") from None
-        verdict = grade(self.solution, problem, config)
-        self.user_properties.append(("kb_verdict", verdict.to_dict()))
-        if verdict.status is Status.UNSUPPORTED:
-            pytest.skip(verdict.reason)
+        if isinstance(self.sample, BadInput):
+            raise KbFailure(f"error: {self.sample}")
+        verdict = graded(self, self.sample.solution, self.sample.problem, gate_settings(self.config))
         if not verdict.passed:
             raise KbFailure(f"{verdict.status.value}: {verdict.reason}")
         floor = self.config.getoption("kb_min_speedup")
@@ -99,22 +133,55 @@ class KbPair(pytest.Item):
             raise KbFailure(f"too slow: {verdict.speedup:.3g}x the PyTorch reference, its interval's lower end "
                             f"{verdict.speedup_ci[0]:.3g}x at or below --kb-min-speedup {floor:g}")
 
-    def _grade_config(self) -> GradeConfig:
-        """The options given, as every front end builds settings (harness.common.settings.configure)."""
-        try:
-            return configure(device=self.config.getoption("kb_device"), trials=self.config.getoption("kb_trials"),
-                             timing=self.config.getoption("kb_timing"), server=self.config.getoption("kb_server"))
-        except BadInput as exc:
-            raise pytest.UsageError(f"kb: {exc}") from None
-
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, KbFailure):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
-        return self.solution, None, f"kb {self.name}"
+        return self.path, None, f"kb {self.name}"
 
 
 class KbFailure(Exception):
-    """A pair that did not pass: reported as one line, not a traceback."""
+    """A solution that did not pass: reported as one line, not a traceback."""
+
+
+def gate_settings(config: pytest.Config) -> GradeConfig:
+    """The --kb-* options given, built as every front end builds settings (harness.common.settings.configure)."""
+    try:
+        return configure(device=config.getoption("kb_device"), trials=config.getoption("kb_trials"),
+                         timing=config.getoption("kb_timing"), server=config.getoption("kb_server"))
+    except BadInput as exc:
+        raise pytest.UsageError(f"kb: {exc}") from None
+
+
+def graded(item: pytest.Item, solution: Path, problem: Path | None, config: GradeConfig) -> Verdict:
+    """The verdict, kept in the item's user_properties (JUnit XML carries it); skips where the device is absent."""
+    from ..parent.grade import grade
+
+    if config.device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            pytest.skip("--kb-device cuda: torch sees no CUDA device here")
+    verdict = grade(solution, problem, config)
+    item.user_properties.append(("kb_verdict", verdict.to_dict()))
+    if verdict.status is Status.UNSUPPORTED:
+        pytest.skip(verdict.reason)
+    return verdict
+
+
+@pytest.fixture
+def kb_grade(request: pytest.FixtureRequest) -> Callable[..., Verdict]:
+    """`kb_grade(solution, problem=None, **settings)`: grade a file and return its Verdict to assert on.
+
+    Settings start from the --kb-* options and take keyword settings over them (harness.GradeConfig's fields,
+    dotted names as `**{"timing.max_seconds": 2}`); the problem defaults to the paired one. A grade that needs a
+    device this machine lacks skips the test."""
+    base = gate_settings(request.config)
+
+    def grade_one(solution: str | Path, problem: str | Path | None = None, **settings: Any) -> Verdict:
+        return graded(request.node, Path(solution), None if problem is None else Path(problem),
+                      configure(settings, base=base))
+
+    return grade_one
