@@ -77,6 +77,24 @@ def test_one_test_per_solution_file_failing_with_the_reason(pairs, cache_dir, la
     assert "1 failed, 1 passed" in run.stdout
 
 
+def test_the_gates_items_are_graded_as_one_batch(pairs, cache_dir):
+    """Two samples of one problem: graded by the batch engine, against one reference (its loops the same in both
+    verdicts, which JUnit XML carries)."""
+    import ast
+    import xml.etree.ElementTree as ElementTree
+
+    (pairs / "attempts").mkdir()
+    for sample in ("a", "b"):
+        shutil.copy(pairs / "solutions" / "level1" / "19_ReLU.py", pairs / "attempts" / f"{sample}.py")
+    run = gate(pairs, cache_dir, "attempts", "--kb-problems=problems/level1/19_ReLU.py", "--kb-device", "cpu",
+               "--junitxml=gate.xml")
+    assert run.returncode == 0 and "2 passed" in run.stdout, run.stdout
+    verdicts = [ast.literal_eval(prop.get("value")) for prop in ElementTree.parse(pairs / "gate.xml").iter("property")
+                if prop.get("name") == "kb_verdict"]
+    loops = [[loop["median_ms"] for loop in verdict["ref_timing"]["loops"]] for verdict in verdicts]
+    assert len(loops) == 2 and loops[0] == loops[1] and len(loops[0]) >= 2
+
+
 def test_min_speedup_fails_slow_solutions(pairs, cache_dir):
     run = gate(pairs, cache_dir, "solutions/level1/19_ReLU.py", "--kb-device", "cpu", "--kb-min-speedup", "1000")
     assert run.returncode == 1

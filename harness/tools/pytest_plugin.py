@@ -18,6 +18,7 @@ A test of the user's own calls the `kb_grade` fixture to grade a file and assert
 from __future__ import annotations
 
 import fnmatch
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -125,7 +126,8 @@ class SolutionGrade(pytest.Item):
     def runtest(self) -> None:
         if isinstance(self.sample, BadInput):
             raise KbFailure(f"error: {self.sample}")
-        verdict = graded(self, self.sample.solution, self.sample.problem, gate_settings(self.config))
+        verdict = graded(self, self.sample.solution, self.sample.problem, gate_settings(self.config),
+                         batch=_batch_of(self.session))
         if not verdict.passed:
             raise KbFailure(f"{verdict.status.value}: {verdict.reason}")
         floor = self.config.getoption("kb_min_speedup")
@@ -142,6 +144,36 @@ class SolutionGrade(pytest.Item):
         return self.path, None, f"kb {self.name}"
 
 
+_BATCH = pytest.StashKey[dict]()
+
+
+def _batch_of(session: pytest.Session) -> dict[str, Verdict] | None:
+    """Every solution item of the session graded at once by the batch engine (harness.parent.batch), at the first
+    one's turn: node id -> verdict. Under pytest-xdist each worker learns its items one at a time, so there each
+    item is graded alone (xdist runs them side by side)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return None
+    if _BATCH not in session.stash:
+        from ..parent.batch import BatchOptions, Job, grade_batch
+
+        items = [item for item in session.items
+                 if isinstance(item, SolutionGrade) and isinstance(item.sample, Sample)]
+        config = gate_settings(session.config)
+        verdicts: dict[str, Verdict] = {}
+        if len(items) > 1 and not (config.device == "cuda" and not _has_cuda()):
+            jobs = [Job(index, item.sample.solution, item.sample.problem) for index, item in enumerate(items)]
+            grade_batch(jobs, config, lambda job, verdict, _: verdicts.__setitem__(items[job.index].nodeid, verdict),
+                        BatchOptions())
+        session.stash[_BATCH] = verdicts
+    return session.stash[_BATCH]
+
+
+def _has_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
 class KbFailure(Exception):
     """A solution that did not pass: reported as one line, not a traceback."""
 
@@ -155,16 +187,15 @@ def gate_settings(config: pytest.Config) -> GradeConfig:
         raise pytest.UsageError(f"kb: {exc}") from None
 
 
-def graded(item: pytest.Item, solution: Path, problem: Path | None, config: GradeConfig) -> Verdict:
-    """The verdict, kept in the item's user_properties (JUnit XML carries it); skips where the device is absent."""
+def graded(item: pytest.Item, solution: Path, problem: Path | None, config: GradeConfig,
+           batch: dict[str, Verdict] | None = None) -> Verdict:
+    """The verdict (from `batch`, the session's, where it has the item), kept in the item's user_properties (JUnit
+    XML carries it); skips where the device is absent."""
     from ..parent.grade import grade
 
-    if config.device == "cuda":
-        import torch
-
-        if not torch.cuda.is_available():
-            pytest.skip("--kb-device cuda: torch sees no CUDA device here")
-    verdict = grade(solution, problem, config)
+    if config.device == "cuda" and not _has_cuda():
+        pytest.skip("--kb-device cuda: torch sees no CUDA device here")
+    verdict = batch[item.nodeid] if batch and item.nodeid in batch else grade(solution, problem, config)
     item.user_properties.append(("kb_verdict", verdict.to_dict()))
     if verdict.status is Status.UNSUPPORTED:
         pytest.skip(verdict.reason)
