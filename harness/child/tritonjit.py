@@ -185,7 +185,7 @@ class TritonWatch:
             message = exc.error_message or str(exc).strip().splitlines()[-1]
             return self._failure(kernel, where, str(message), str(exc))
         if isinstance(exc, (OutOfResources, PTXASError)):
-            return self._failure(kernel, "", f"{type(exc).__name__}: {exc}", str(exc))
+            return self._failure(kernel, self._line_of("", kernel), f"{type(exc).__name__}: {exc}", str(exc))
         if isinstance(exc, InterpreterError):
             cause = _innermost(exc)
             if isinstance(cause, AssertionError) and _raised_in(cause, "create_assert"):
@@ -202,14 +202,13 @@ class TritonWatch:
                        detail)
 
     def _line_of(self, text: str, kernel: str) -> str:
-        """'solution.py:12' for the line of the solution file that reads `text`, the kernel's own first."""
-        if not text:
-            return ""
-        lines = [n for n, line in enumerate(self.solution.read_text().splitlines(), start=1) if line.strip() == text]
-        kernel_start = next((n for n, line in enumerate(self.solution.read_text().splitlines(), start=1)
-                             if line.lstrip().startswith(f"def {kernel}(")), 0)
-        after = [n for n in lines if n >= kernel_start]
-        chosen = (after or lines or [0])[0]
+        """'solution.py:12' for the line of the solution file that reads `text`, the kernel's own first; else the
+        line of the kernel's `def`."""
+        source = self.solution.read_text().splitlines()
+        kernel_start = next((n for n, line in enumerate(source, start=1) if line.lstrip().startswith(f"def {kernel}(")),
+                            0)
+        lines = [n for n, line in enumerate(source, start=1) if text and line.strip() == text]
+        chosen = ([n for n in lines if n >= kernel_start] or lines or [kernel_start])[0]
         return f"{self.solution.name}:{chosen}" if chosen else ""
 
     def _frame_line(self, exc: BaseException) -> str:
