@@ -6,7 +6,9 @@
 
 A change that is meant to leave behaviour alone (a refactor) must leave every status as it was: grade with the
 grader before and after (`--kb` names the `kb` to run; default this checkout's, `python -m harness`) and compare.
-On the CPU only the solutions without CUDA sources are graded (the others would be `unsupported`).
+On the CPU only the solutions without CUDA sources are graded (the others would be `unsupported`), and without
+Triton kernels: on the CPU those run in Triton's interpreter, tens of seconds a timed grade, and tests/test_triton.py
+grades them there.
 `bench/statuses.json` records the statuses of every shipped solution on each device; tests/test_statuses.py
 compares the CPU ones in CI. Each grade runs with `--timing quick`: the status, not the speedup, is compared.
 """
@@ -25,10 +27,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def shipped(device: str) -> list[Path]:
-    """solutions/<set>/<name>.py; on the CPU, those without CUDA sources."""
+    """solutions/<set>/<name>.py; on the CPU, those without CUDA sources or Triton kernels."""
     found = sorted((ROOT / "solutions").glob("*/*.py"))
     if device == "cpu":
-        found = [p for p in found if "cuda_sources" not in p.read_text() and '.cu"' not in p.read_text()]
+        marks = ("cuda_sources", '.cu"', "import triton")
+        found = [p for p in found if not any(mark in p.read_text() for mark in marks)]
     return found
 
 

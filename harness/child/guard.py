@@ -134,13 +134,12 @@ class StateSnapshot:
 
 class OwnCodeCounter:
     """Counts completed calls into the solution's own compiled code: its extensions' functions and,
-    where the solution uses Triton, its Triton kernel launches."""
+    where the solution uses Triton, its Triton kernel launches (harness.child.tritonjit applies `counting`)."""
 
     def __init__(self) -> None:
         self.calls = 0
         self.seconds = 0.0     # host time inside counted calls (the CPU share of own work)
         self.countable = True  # False once code arrives that cannot be counted: then nothing is required
-        self.triton_kernels: set[str] = set()  # names of the Triton kernels launched
 
     def wrap(self, module: Any) -> Any:
         """A stand-in for an extension module whose functions count their completed calls."""
@@ -148,20 +147,6 @@ class OwnCodeCounter:
             self.countable = False  # load_library-style extensions: their torch.ops are not counted
             return module
         return _CountedModule(module, self)
-
-    def watch_triton(self) -> None:
-        """Count Triton launches, if the solution imported Triton (its kernels are its own code)."""
-        jit = sys.modules.get("triton.runtime.jit")
-        function = getattr(jit, "JITFunction", None)
-        if function is not None and not getattr(function.run, "_kb_counted", False):
-            counted_run = self.counting(function.run)
-
-            def run(kernel: Any, *args: Any, **kwargs: Any) -> Any:
-                self.triton_kernels.add(getattr(getattr(kernel, "fn", None), "__name__", ""))
-                return counted_run(kernel, *args, **kwargs)
-
-            run._kb_counted = True
-            function.run = run
 
     def counting(self, function: Callable) -> Callable:
         def counted(*args: Any, **kwargs: Any) -> Any:

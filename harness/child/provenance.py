@@ -5,6 +5,12 @@ solution's extensions). On GPU one forward runs under torch's profiler; each ker
 attributed by name: the solution's own kernels are the `__global__` functions of its CUDA sources
 and the Triton kernels it launched; everything else (cuBLAS, cuDNN, ATen, copies) is library work.
 A token kernel beside a library call shows up as a small share.
+
+Where Triton's interpreter runs the solution's Triton kernels (TRITON_INTERPRET=1, always without CUDA), each launch
+still counts, so a forward that launches none of them is still caught; but the share is the host time of Python
+emulating the kernel, far above its time on a GPU, beside PyTorch's native ops: it overstates the kernels' part, and a
+token kernel can look like most of the work (`INTERPRETED` says so in the verdict). On a GPU graded with
+TRITON_INTERPRET=1 the profiler sees no Triton kernel at all.
 """
 from __future__ import annotations
 
@@ -15,6 +21,8 @@ import torch
 
 from ..common.verdict import Provenance
 
+INTERPRETED = ("Triton's interpreter ran the Triton kernels, as Python on the host: by the host timer their share is "
+               "Python's time emulating them, which overstates their part; a GPU's profiler sees none of it")
 _LAUNCH_BOUNDS = re.compile(r"__launch_bounds__\s*\([^)]*\)")
 _GLOBAL_FUNCTION = re.compile(r"__global__\b[^;{(]*?\b([A-Za-z_]\w*)\s*\(")
 # Namespaces of the libraries torch ships: a kernel there is never the solution's.

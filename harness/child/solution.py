@@ -4,10 +4,13 @@ It imports torch, creates its CUDA context and loads the problem, then waits: it
 only when told (Load), after the reference has been timed, so no solution code runs anywhere while the
 reference is timed. Then it runs checked trials whose outputs it saves for the reference process to
 measure (it never sees the oracle), times ModelNew with a few timed calls' outputs saved for the same
-check, measures whose code does the work, and constructs ModelNew again at other sizes.
+check, measures whose code does the work, and constructs ModelNew again at other sizes. Triton kernels compile (or
+load from the solution's cache, where the build process compiled them) and autotune on the first checked call, before
+any timed one; the parent reads what they did, stage by stage (ReadTritonLog).
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any, Callable
 
@@ -15,8 +18,8 @@ import torch
 
 from ..common.verdict import Status
 from ..wire.channel import Link
-from ..wire.messages import (ChildSettings, Done, Load, MeasureProvenance, Measured, Resize, Resized, Run,
-                             SolutionLoaded, Time, Timed, Waiting)
+from ..wire.messages import (ChildSettings, Done, Load, MeasureProvenance, Measured, ReadTritonLog, Resize, Resized,
+                             Run, SolutionLoaded, Time, Timed, TritonLog, Waiting)
 from . import compare, guard, provenance, timing
 from .build import import_solution
 from .device import resolve_device
@@ -39,8 +42,11 @@ def run(link: Link, settings: ChildSettings) -> None:
     loaded: list[Solution] = []
 
     def load(_: Load) -> SolutionLoaded:
-        loaded.append(Solution(settings, problem, device))
-        return SolutionLoaded(weights=loaded[0].weights, extensions=loaded[0].cache.extensions)
+        solution = Solution(settings, problem, device)
+        loaded.append(solution)
+        watch = solution.triton
+        triton = dataclasses.replace(watch.report, events=watch.new_events()) if watch else None
+        return SolutionLoaded(weights=solution.weights, extensions=solution.cache.extensions, triton=triton)
 
     link.serve({Load: load}, commands=iter([first]))
     link.serve(loaded[0].handlers(), call=loaded[0].call, commands=commands)
@@ -54,31 +60,39 @@ class Solution:
         self.path = Path(settings.solution)
         self.state = guard.StateSnapshot()
         self.counter = guard.OwnCodeCounter()
-        self.module, self.cache = import_solution(settings, device, self.counter.wrap)
+        imported = import_solution(settings, device, self.counter.wrap, self.counter.counting)
+        self.module, self.cache, self.triton = imported.module, imported.cache, imported.triton
+        self.stage = "trials"  # what Triton's compiles and autotunes are recorded under: "small sizes" once resized
         self.model, self.weights = self.construct()
-        self.counter.watch_triton()
         keep_rules(self.state.check, "while loading")
         self.checker = guard.CallChecker(self.counter, require_own_code=settings.require_own_code)
 
     def handlers(self) -> dict[type, Callable[[Any], Any]]:
         """The dispatch table once loaded."""
-        return {Run: self.run, Time: self.time, MeasureProvenance: self.provenance, Resize: self.resize}
+        return {Run: self.run, Time: self.time, MeasureProvenance: self.provenance, Resize: self.resize,
+                ReadTritonLog: self.triton_log}
 
     def call(self, handler: Callable[[Any], Any], command: Any) -> Any:
-        """Every operation without autograd; what solution code raises is its runtime error."""
+        """Every operation without autograd; what solution code raises is its runtime error, unless one of its Triton
+        kernels did not compile: that is its compile error, whatever came of it."""
         try:
             with torch.no_grad():
                 return handler(command)
-        except Failure:
-            raise
         except BaseException as exc:
+            if self.triton is not None:
+                self.triton.raise_failure()  # a kernel that did not compile, whatever the solution made of it
+            if isinstance(exc, Failure):
+                raise
             raise classify(exc, Status.RUNTIME_ERROR, self.path) from None
 
     def run(self, command: Run) -> Done:
         """One checked call; its outputs are saved for the reference process to measure."""
         inputs = make_inputs(self.problem, command.seed, self.device)
+        self.triton_stage(self.stage)
         with guard.PoisonedMemory.around(inputs, self.device):
             outputs = compare.as_outputs(keep_rules(self.checker.call, lambda: self.model(*inputs), inputs))
+        if self.triton is not None:
+            self.triton.raise_failure()  # caught by the solution, which carried on
         torch.save([t.detach().to("cpu", copy=True) for t in outputs], command.path)
         keep_rules(self.state.check, "during forward")
         return Done()
@@ -97,6 +111,7 @@ class Solution:
         def before_call(index: int) -> None:
             threads.before_call(index)
             calls.refresh(index)
+            self.triton_stage("warm-up" if index < 0 else "timed calls")
 
         checked: dict[int, list[Any]] = {}
 
@@ -123,15 +138,30 @@ class Solution:
 
     def provenance(self, command: MeasureProvenance) -> Measured:
         if self.device.type != "cuda":
-            return Measured(provenance=provenance.host_share(self.checker.own_seconds, self.checker.forward_seconds))
-        inputs = make_inputs(self.problem, command.seed, self.device)
-        own = provenance.kernel_names(self.cache.cuda_sources) | self.counter.triton_kernels
-        return Measured(provenance=provenance.gpu_share(lambda: self.model(*inputs), own))
+            share = provenance.host_share(self.checker.own_seconds, self.checker.forward_seconds)
+        else:
+            inputs = make_inputs(self.problem, command.seed, self.device)
+            self.triton_stage("provenance")
+            own = provenance.kernel_names(self.cache.cuda_sources) | (self.triton.kernels if self.triton else set())
+            share = provenance.gpu_share(lambda: self.model(*inputs), own)
+        if self.triton is not None and self.triton.report.interpreted:
+            share.note = provenance.INTERPRETED
+        return Measured(provenance=share)
 
     def resize(self, _: Resize) -> Resized:
         sizes = resize(self.problem, "small", Path(self.settings.problem))
+        self.stage = "small sizes"
+        self.triton_stage(self.stage)
         self.model, self.weights = self.construct()
         return Resized(sizes=sizes)
+
+    def triton_log(self, _: ReadTritonLog) -> TritonLog:
+        return TritonLog(events=self.triton.new_events() if self.triton else [])
+
+    def triton_stage(self, stage: str) -> None:
+        """What Triton does from here on is recorded under `stage`."""
+        if self.triton is not None:
+            self.triton.stage = stage
 
     def construct(self) -> tuple[torch.nn.Module, str]:
         """ModelNew beside a seeded Model, given Model's weights."""

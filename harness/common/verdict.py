@@ -51,10 +51,34 @@ class Extension:
 
 
 @dataclass
+class TritonEvent:
+    """One thing Triton did for the solution before (or while) it was timed."""
+
+    kernel: str         # the @triton.jit function
+    action: str         # "compiled", "loaded" (from the solution's own Triton cache: nothing compiled), "autotuned"
+    seconds: float      # the compile as Triton's compiler timed it; an autotune's benchmarks, its last launch included
+    stage: str          # where: "build" (the build process), "load", "trials" (the first checked calls), "warm-up",
+    #                     "timed calls", "provenance" or "small sizes" (the generalization trial)
+    detail: str = ""    # compiled: num_warps and num_stages; autotuned: the config chosen and the key it was chosen for
+
+
+@dataclass
+class TritonReport:
+    """The solution's Triton kernels: how they ran, where their binaries live, what compiled and tuned when."""
+
+    version: str
+    interpreted: bool   # True: Triton's interpreter ran them (TRITON_INTERPRET=1; always without CUDA): Python on the
+    #                     host, so the solution's time is no speedup claim
+    cache_dir: str      # the solution's own Triton cache, keyed by its content
+    events: list[TritonEvent] = field(default_factory=list)
+
+
+@dataclass
 class BuildReport:
     extensions: list[Extension] = field(default_factory=list)
     seconds: float = 0.0
     cache_dir: str = ""
+    triton: TritonReport | None = None  # None: the solution does not use Triton
 
     @property
     def compiled_anything(self) -> bool:
@@ -175,6 +199,7 @@ class Generalization:
     sizes: dict[str, int] = field(default_factory=dict)
     passed: bool | None = None   # None: not run (no SMALL_SIZES, or graded at those sizes already)
     problem: str = ""            # why it failed, or why it was not run
+    note: str = ""               # Triton at these sizes: which autotuned kernels re-tuned, which kept their config
 
 
 @dataclass

@@ -19,7 +19,8 @@ Stages, in order:
              card's floor from them
   time ref   time the reference alone, every other process on its device held still
   load       import the solution again (cached build), construct ModelNew, share weights
-  trials     fresh secret seeds; solution outputs measured against the oracle
+  trials     fresh secret seeds; solution outputs measured against the oracle (Triton kernels compile, or load
+             from the solution's Triton cache, and autotune on the first: the verdict's build.triton says what)
   time sol   time the solution the same way as the reference; a loop run while the machine was slower
              than in the grade's quietest loop (its empty calls tell) runs again on new inputs; spot-check
              some timed calls' outputs; a time under the card's physical floor is impossible
@@ -43,14 +44,16 @@ from ..common.errors import BadInput
 from ..common.seeds import GradeSeeds, call_scale
 from ..common.settings import GradeConfig, configure, default_cache_dir
 from ..common.stats import LoopReport
-from ..common.verdict import (BuildReport, CorrectnessReport, Generalization, Status, Timing, TrialResult, Verdict)
+from ..common.verdict import (BuildReport, CorrectnessReport, Generalization, Status, Timing, TrialResult,
+                              TritonEvent, Verdict)
 from ..wire.channel import Child
 from ..wire.launch import ServerError
-from ..wire.messages import (Built, Draw, Load, MeasureProvenance, ReferenceTrial, Resize, Run, Time, Waiting)
+from ..wire.messages import (Built, Draw, Load, MeasureProvenance, ReadTritonLog, ReferenceTrial, Resize, Run, Time,
+                             Waiting)
 from .asking import Stop, answer, ask, believable
 from .files import check_syntax, pair_problem, read_source
 from .gate import DeviceGate
-from .judge import judge_trial, pass_reason
+from .judge import judge_trial, pass_reason, small_sizes_note
 from .reference import SMALL_TRIAL, ProblemReference, check_report, time_until_quiet
 from .workspace import Workspace
 
@@ -77,10 +80,16 @@ def build(solution: Path | str, config: GradeConfig | None = None, problem: Path
           gate: DeviceGate | None = None, **settings: Any) -> Verdict:
     """Compile a solution's extensions into the cache without grading it, so later grades start warm.
 
-    With `problem`, ModelNew is constructed too, for solutions that build in __init__. The status is
-    PASS when everything built; otherwise the status a grade would give. `gate`: the device the build's
-    process is held still on while others are timed (a batch on the CPU)."""
+    With a problem (`problem`, else the paired problems/<set>/<name>.py where there is one), ModelNew is constructed
+    too, for solutions that build in __init__, and on a GPU its forward runs once, which compiles its Triton kernels.
+    The status is PASS when everything built; otherwise the status a grade would give. `gate`: the device the
+    build's process is held still on while others are timed (a batch on the CPU)."""
     config = configure(settings, base=config)
+    if problem is None:
+        try:
+            problem = pair_problem(Path(solution))
+        except BadInput:
+            pass  # no problem to construct ModelNew for: what the import builds is all
     started = time.monotonic()
     verdict = Verdict(status=Status.ERROR, reason="", solution=str(solution), problem=str(problem or ""))
     reference = ProblemReference(Path(problem).resolve() if problem else None, config, _cache_dir(config))
@@ -208,14 +217,17 @@ class _SampleGrade:
         answer(solution, Waiting, self.timeouts.load, "starting", "solution")
         self.load_solution(solution)
         self.check_trials(solution)
+        self.read_triton(solution)
         if self.config.time_solution:
             time_until_quiet(self.time_solution(solution), self.loops, self._quietest, self.config)
+            self.read_triton(solution)
             self.settle_timings()
             self.check_timed_calls()
             self.check_floor()
             self._stage("time solution")
         if self.config.provenance:  # after timing: the profiler may leave state behind that costs time
             self.measure_provenance(solution)
+            self.read_triton(solution)
         if self.config.generalization != "off":
             self.generalize(solution)
         self.verdict.status = Status.PASS  # so far: final once the reference's second loop is in (settle)
@@ -260,7 +272,7 @@ class _SampleGrade:
         built = answer(builder, Built, self.timeouts.build, "building the solution's extensions", "solution")
         builder.kill()  # with anything the solution's import started there: nothing of it runs beside a timing
         self.verdict.build = BuildReport(extensions=built.extensions, seconds=round(time.monotonic() - started, 3),
-                                         cache_dir=str(self.reference.cache_dir))
+                                         cache_dir=str(self.reference.cache_dir), triton=built.triton)
         self._stage("build")
 
     def take_reference(self) -> None:
@@ -373,6 +385,7 @@ class _SampleGrade:
             trial = self._trial(solution, SMALL_TRIAL, self.reference.seeds.trials[0], self.reference.small_trial,
                                 CorrectnessReport(), "the small-size trial", keep=True)
             report.passed, report.problem = trial.passed, trial.problem
+            report.note = small_sizes_note(self.verdict.build, self.read_triton(solution))
         except Stop as stop:
             report.passed, report.problem = False, f"{stop.status.value}: {stop.reason}"
         self._stage("generalization")
@@ -381,9 +394,23 @@ class _SampleGrade:
 
     def load_solution(self, solution: Child) -> None:
         loaded = self._ask(solution, Load(), self.timeouts.load, "loading the solution and constructing ModelNew")
-        assert self.verdict.correctness is not None
+        assert self.verdict.correctness is not None and self.verdict.build is not None
         self.verdict.correctness.weights = loaded.weights
+        if loaded.triton is not None:  # how the solution process runs them; the build's compiles first
+            built = self.verdict.build.triton
+            loaded.triton.events[:0] = built.events if built else []
+            self.verdict.build.triton = loaded.triton
         self._stage("load solution")
+
+    def read_triton(self, solution: Child) -> list[TritonEvent]:
+        """What Triton compiled, loaded and autotuned in the solution's process since the last read, into the
+        verdict's build.triton (nothing to read where the solution does not use Triton)."""
+        triton = self.verdict.build.triton if self.verdict.build else None
+        if triton is None:
+            return []
+        events = self._ask(solution, ReadTritonLog(), self.timeouts.load, "reading what Triton compiled").events
+        triton.events.extend(events)
+        return events
 
     def check_trials(self, solution: Child) -> None:
         report = self.verdict.correctness
@@ -392,7 +419,7 @@ class _SampleGrade:
         for index, seed in enumerate(self.seeds.trials):
             if index < count - 1:  # the problem's draw: its oracle is kept for the next sample
                 trial = self._trial(solution, str(index), seed, self.reference.trials[index], report,
-                                    f"trial {index + 1}", keep=True)
+                                    f"trial {index + 1}", keep=True, alone=index == 0 and self._tunes())
             else:  # the sample's own draw
                 own = Draw(id=f"own-{id(self)}", seed=seed)
                 ref = self.reference.prepare([own], "computing the oracle of the sample's own trial")[0]
@@ -403,12 +430,24 @@ class _SampleGrade:
         self._stage("trials")
 
     def _trial(self, solution: Child, trial_id: str, seed: int, ref: ReferenceTrial, report: CorrectnessReport,
-               what: str, keep: bool) -> TrialResult:
-        """The solution runs on the trial's inputs; the reference process measures the saved outputs."""
+               what: str, keep: bool, alone: bool = False) -> TrialResult:
+        """The solution runs on the trial's inputs (`alone`: with the device to itself, as a timing loop has it);
+        the reference process measures the saved outputs."""
         assert self.workspace is not None
         path = self.workspace.path / f"outputs-{trial_id}.pt"
-        self._ask(solution, Run(seed=seed, path=str(path)), self.timeouts.run, f"running {what}")
+        run = Run(seed=seed, path=str(path))
+        if alone and self.gate is not None:
+            with self.gate.exclusive(solution):
+                ask(solution, run, self.timeouts.run, f"running {what}", "solution", None, self.reference.device)
+        else:
+            self._ask(solution, run, self.timeouts.run, f"running {what}")
         return self._judge_saved(trial_id, path, seed, ref, report, what, keep)
+
+    def _tunes(self) -> bool:
+        """Compiled Triton kernels tune on the first call: their autotuners time configs, so in a batch that call
+        has the device to itself."""
+        triton = self.verdict.build.triton if self.verdict.build else None
+        return triton is not None and not triton.interpreted
 
     def _judge_saved(self, trial_id: str, path: Path, seed: int, ref: ReferenceTrial, report: CorrectnessReport,
                      what: str, keep: bool) -> TrialResult:

@@ -1,9 +1,9 @@
-"""The parent's judgements on what the children measured: a trial's errors against the budget, and the
-one-line reason a pass gives."""
+"""The parent's judgements on what the children measured: a trial's errors against the budget, the one-line
+reason a pass gives, and what Triton did at the generalization trial's sizes."""
 from __future__ import annotations
 
 from ..common import stats, tolerance
-from ..common.verdict import CorrectnessReport, OutputError, TrialResult, Verdict
+from ..common.verdict import BuildReport, CorrectnessReport, OutputError, TritonEvent, TrialResult, Verdict
 from ..wire.messages import ReferenceTrial
 
 
@@ -41,4 +41,24 @@ def pass_reason(verdict: Verdict) -> str:
                if stats.power_limited(timing)]
     caveat = (f" ({' and '.join(limited)} timed with the card at its power limit: such times move by several "
               "percent with its power controller)") if limited else ""
+    triton = verdict.build.triton if verdict.build else None
+    if triton is not None and triton.interpreted:
+        return (f"correct on every trial; timed while Triton's interpreter ran its kernels (TRITON_INTERPRET=1), "
+                f"{verdict.speedup:.3g}x the PyTorch reference: no speedup claim")
     return f"correct on every trial; {verdict.speedup:.3g}x the PyTorch reference{caveat}"
+
+
+def small_sizes_note(build: BuildReport | None, small: list[TritonEvent]) -> str:
+    """Which autotuned Triton kernels re-tuned at the small sizes (their key changed) and which kept the config tuned
+    at the graded sizes; "" where the solution has none and compiled nothing anew."""
+    if build is None or build.triton is None:
+        return ""
+    tuned = {e.kernel for e in build.triton.events if e.action == "autotuned" and e.stage != "small sizes"}
+    retuned = [e for e in small if e.action == "autotuned"]
+    parts = [f"{e.kernel} re-tuned: {e.detail}" for e in retuned]
+    parts += [f"{kernel} kept the config tuned at the graded sizes (its autotune key did not change)"
+              for kernel in sorted(tuned - {e.kernel for e in retuned})]
+    compiled = sorted({e.kernel for e in small if e.action == "compiled"})
+    if compiled:
+        parts.append(f"compiled anew for these sizes: {', '.join(compiled)}")
+    return f"Triton: {'; '.join(parts)}" if parts else ""

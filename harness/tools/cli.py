@@ -6,19 +6,20 @@ import json
 import os
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from ..common import stats
 from ..common.errors import BadInput, SettingsError
 from ..common.settings import (CACHE_ENV, DEVICES, GENERALIZATION, SETTINGS, SIZES, TIMING_PROFILES, GradeConfig,
                                configure)
-from ..common.verdict import Status, TimingLoop, Verdict
+from ..common.verdict import Status, TimingLoop, TritonReport, Verdict
 from ..common.version import VERSION
 
 _STATUS_HELP = """\
 statuses (the verdict's `status`, a closed set):
   pass           built, correct on every trial, timed           exit 0
-  compile_error  an extension failed to build                   exit 1
+  compile_error  an extension or a Triton kernel did not build   exit 1
   load_error     the solution file could not be imported, or
                  ModelNew could not be constructed              exit 1
   runtime_error  forward raised (CUDA errors, out of memory)    exit 1
@@ -59,6 +60,9 @@ cache ($KB_CACHE_DIR, default ~/.cache/kb-grader/extensions) by a second
 process; a third runs ModelNew with the reference's weights on inputs from
 fresh secret seeds. Outputs are measured against the oracle in the reference's
 process; the budget is 4x PyTorch's own error, never below a per-dtype floor.
+Triton kernels compile into a Triton cache of the solution's own (keyed by its
+content) before anything of theirs is timed; without CUDA they run in Triton's
+interpreter, which grades correctness and every rule but times no speedup.
 """
 
 
@@ -263,6 +267,8 @@ def render(v: Verdict) -> str:
         built = ", ".join(f"{e.name} ({'cached' if e.cached else f'compiled in {e.seconds:.1f} s'})"
                           for e in v.build.extensions) or "no extensions"
         lines.append(f"  build     {built}")
+        if v.build.triton is not None:
+            lines.extend(_triton_lines(v.build.triton))
     c = v.correctness
     if c is not None:
         if c.weights:
@@ -283,9 +289,13 @@ def render(v: Verdict) -> str:
         else:
             text = f"also correct at {g.sizes}" if g.passed else f"WRONG at {g.sizes}: {g.problem}"
         lines.append(f"  shapes    {text}")
+        if g.note:
+            lines.append(f"  {'':<9} {g.note}")
     if v.provenance is not None and v.provenance.own_share is not None:
         p = v.provenance
         lines.append(f"  own code  {p.own_share:.0%} of forward's time ({p.method})")
+        if p.note:
+            lines.append(f"  {'':<9} {p.note}")
     for label, t in (("reference", v.ref_timing), ("solution", v.sol_timing)):
         if t is not None:
             loops = (f", loops {' / '.join(_loop_text(loop) for loop in t.loops)} ms" if len(t.loops) > 1 else "")
@@ -315,6 +325,25 @@ def render(v: Verdict) -> str:
     return "\n".join(lines)
 
 
+def _triton_lines(triton: TritonReport) -> list[str]:
+    """How the Triton kernels ran, and per stage what compiled, loaded from the cache or autotuned."""
+    how = ("interpreted (TRITON_INTERPRET=1): correctness and rules graded, the times no speedup claim"
+           if triton.interpreted else "compiled")
+    lines = [f"  triton    {triton.version}, {how}; cache {_shown(triton.cache_dir)}"]
+    stages = list(dict.fromkeys(e.stage for e in triton.events))
+    for stage in stages:
+        events = [e for e in triton.events if e.stage == stage]
+        said = []
+        for action in ("compiled", "loaded"):
+            done = [e for e in events if e.action == action]
+            if done:
+                kernels = ", ".join(f"{k} x{n}" if n > 1 else k for k, n in Counter(e.kernel for e in done).items())
+                said.append(f"{action} {kernels} ({sum(e.seconds for e in done):.2f} s)")
+        said += [f"autotuned {e.kernel} in {e.seconds:.2f} s: {e.detail}" for e in events if e.action == "autotuned"]
+        lines.append(f"  {'':<9} {stage}: {'; '.join(said)}")
+    return lines
+
+
 def _loop_text(loop: TimingLoop) -> str:
     return f"{loop.median_ms:.4g}" if loop.kept else f"({loop.median_ms:.4g} left out)"
 
@@ -322,7 +351,8 @@ def _loop_text(loop: TimingLoop) -> str:
 def _build_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("build", help="compile solutions' extensions into the cache, in parallel",
                        description="Compile the extensions of one or more solution files into the build cache "
-                                   "without grading them, several at a time. Later grades of these files "
+                                   "without grading them, several at a time, and on a GPU their Triton kernels "
+                                   "(one forward on the paired problem's inputs). Later grades of these files "
                                    "compile nothing.",
                        epilog="example:\n  kb build solutions/level1/*.py --jobs 4",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -393,8 +423,12 @@ def _build(args: argparse.Namespace) -> int:
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for path, verdict in zip(args.solutions, pool.map(lambda p: build(p, config), args.solutions)):
             word = "built" if verdict.passed else verdict.status.value
-            timing = ", ".join(f"{e.name} {'cached' if e.cached else f'{e.seconds:.1f} s'}"
-                               for e in (verdict.build.extensions if verdict.build else []))
+            built = verdict.build.extensions if verdict.build else []
+            triton = verdict.build.triton if verdict.build else None
+            compiled = [e for e in triton.events if e.action == "compiled"] if triton else []
+            timing = ", ".join([f"{e.name} {'cached' if e.cached else f'{e.seconds:.1f} s'}" for e in built]
+                               + ([f"{len(compiled)} Triton kernels {sum(e.seconds for e in compiled):.1f} s"]
+                                  if compiled else []))
             print(f"{word:<14} {path}  {timing if verdict.passed else verdict.reason}")
             worst = max(worst, verdict.status.exit_code)
     return worst

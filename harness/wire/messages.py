@@ -17,7 +17,8 @@ from typing import Any, ClassVar
 from ..common.lint import LintReport
 from ..common.settings import GradeConfig, TimingProfile
 from ..common.stats import LoopReport
-from ..common.verdict import Extension, OutputError, OutputSpec, Provenance, Status, Work
+from ..common.verdict import (Extension, OutputError, OutputSpec, Provenance, Status, TritonEvent, TritonReport,
+                              Work)
 
 # --- the settings a child starts with ---------------------------------------------------------------
 
@@ -81,9 +82,11 @@ class Waiting:
 
 @dataclass
 class Built:
-    """The build process's only answer: the solution's extensions, built or found in the cache."""
+    """The build process's only answer: the solution's extensions, built or found in the cache, and its Triton
+    kernels compiled (on a GPU, by one forward of ModelNew)."""
 
     extensions: list[Extension]
+    triton: TritonReport | None = None   # None: the solution does not use Triton
 
 
 @dataclass
@@ -138,11 +141,17 @@ class Resized:
 class SolutionLoaded:
     weights: str                   # how ModelNew got the reference's weights
     extensions: list[Extension]
+    triton: TritonReport | None = None  # how its Triton kernels run here, and what compiled while it loaded
 
 
 @dataclass
 class Measured:
     provenance: Provenance
+
+
+@dataclass
+class TritonLog:
+    events: list[TritonEvent]      # what Triton compiled and tuned since the last ReadTritonLog
 
 
 @dataclass
@@ -205,6 +214,10 @@ class Compare(Operation, answer=Compared):
 class MeasureProvenance(Operation, answer=Measured):
     """Solution: the share of one forward's time in the solution's own code."""
     seed: int
+
+
+class ReadTritonLog(Operation, answer=TritonLog):
+    """Solution: what Triton compiled, loaded from its cache and autotuned since the last ask, and in which stage."""
 
 
 class Resize(Operation, answer=Resized):

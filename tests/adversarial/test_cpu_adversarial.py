@@ -37,6 +37,8 @@ CHEATS = [
     ("seed_replay.py", Status.INCORRECT, "relative error"),
     ("forged_result.py", Status.CRASHED, "exited with code 0"),
     ("forged_answer.py", Status.CRASHED, "did not sign"),
+    ("triton_passthrough.py", Status.REJECTED, "none of the solution's own compiled functions"),
+    ("triton_fallback.py", Status.COMPILE_ERROR, "Triton kernel 'relu_kernel' does not compile"),
 ]
 
 
