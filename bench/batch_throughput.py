@@ -3,7 +3,8 @@
     python bench/batch_throughput.py --device cuda --kernelbench ~/KernelBench --out results/batch
     python bench/batch_throughput.py --device cpu
 
-The corpus is made from the shipped solutions that run on the device: for each, two honest samples (the file
+The corpus is made from the shipped solutions that run on the device (inline CUDA and Triton on a GPU, C++ on
+the CPU): for each, two honest samples (the file
 with a comment of its own), one wrong (its outputs scaled by 1.01), and one that crashes (SIGSEGV in forward) or
 fails to build (a C++ syntax error), alternately: a quarter to a half of the samples fail. Every sample is built
 into one cache first (warm builds), then graded
@@ -65,7 +66,8 @@ def corpus(device: str, folder: Path) -> list[Job]:
     jobs: list[Job] = []
     for solution in sorted(ROOT.glob("solutions/level*/*.py")):
         source = solution.read_text()
-        if (device == "cpu") == ("cuda_sources" in source):
+        on_gpu = "cuda_sources" in source or "import triton" in source
+        if (device == "cpu") == on_gpu:
             continue
         problem = ROOT / "problems" / solution.parent.name / solution.name
         tag = f"{solution.parent.name}_{solution.stem}"
@@ -167,6 +169,8 @@ def main() -> None:
     parser.add_argument("--compare", type=int, default=12, help="samples graded by (b) and (c) too")
     parser.add_argument("--at-once", type=int, default=0, help="grades in flight per device (0: the default)")
     parser.add_argument("--kernelbench", type=Path, help="a KernelBench checkout, for (c) (CUDA only)")
+    parser.add_argument("--kernelbench-samples", type=int, default=4,
+                        help="of the subset, how many (c) grades (its first pass builds each, one at a time)")
     parser.add_argument("--out", type=Path, help="write every verdict here as JSONL")
     args = parser.parse_args()
 
@@ -188,8 +192,9 @@ def main() -> None:
         rows = [("(a) batch", len(jobs), wall_a), ("(b) one kb grade at a time", len(subset), wall_b)]
         outcomes: dict[int, str] = {}
         if args.kernelbench and args.device == "cuda":
-            outcomes, wall_c = kernelbench(subset, args.kernelbench.resolve(), Path(tmp) / "kernelbench-builds")
-            rows.append(("(c) KernelBench eval_kernel_against_ref", len(subset), wall_c))
+            chosen = subset[:args.kernelbench_samples]
+            outcomes, wall_c = kernelbench(chosen, args.kernelbench.resolve(), Path(tmp) / "kernelbench-builds")
+            rows.append(("(c) KernelBench eval_kernel_against_ref", len(chosen), wall_c))
         if args.out:
             args.out.mkdir(parents=True, exist_ok=True)
             with open(args.out / "batch-verdicts.jsonl", "w") as f:
