@@ -18,7 +18,6 @@ A test of the user's own calls the `kb_grade` fixture to grade a file and assert
 from __future__ import annotations
 
 import fnmatch
-import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -151,7 +150,7 @@ def _batch_of(session: pytest.Session) -> dict[str, Verdict] | None:
     """Every solution item of the session graded at once by the batch engine (harness.parent.batch), at the first
     one's turn: node id -> verdict. Under pytest-xdist each worker learns its items one at a time, so there each
     item is graded alone (xdist runs them side by side)."""
-    if os.environ.get("PYTEST_XDIST_WORKER"):
+    if hasattr(session.config, "workerinput"):  # an xdist worker (its parent's environment says nothing of this)
         return None
     if _BATCH not in session.stash:
         from ..parent.batch import BatchOptions, Job, grade_batch
