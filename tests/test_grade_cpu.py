@@ -23,6 +23,8 @@ def test_shipped_cpu_solution_passes_with_speedup(grade_file, launch):
     assert verdict.ref_ms > 0 and verdict.sol_ms > 0
     lo, hi = verdict.speedup_ci
     assert lo <= verdict.speedup <= hi
+    assert verdict.baseline == "eager" and "x the PyTorch reference" in verdict.reason
+    assert all(loop.recompiles is None for loop in verdict.ref_timing.loops)  # nothing compiled, nothing counted
 
 
 def test_compile_error_names_the_solution_line(grade_file):

@@ -35,6 +35,7 @@ class LoopReport:
     spans: list[float] | None = None     # GPU: each timed call's device span (CUPTI), ms; None: not recorded
     span_idle: list[float] | None = None  # the device's idle time inside each span, ms
     spans_note: str = ""                 # why there are no spans
+    recompiles: int | None = None        # the compile baseline: frames torch compiled during the loop; None: eager
 
 
 class BadSamples(ValueError):
@@ -142,6 +143,14 @@ def _share(value: float | None) -> float | None:
     return share
 
 
+def _count(value: int | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise BadSamples(f"a count of compilations must be a whole number, got {value!r}"[:200])
+    return value
+
+
 def power_limited(timing: Timing | None) -> bool:
     """Did this model's kept loops run with the card held down by its power or thermal limit for long enough to
     say so? Its time then moves with the card's power controller, by several percent from loop to loop."""
@@ -205,7 +214,8 @@ def timing_of(rounds: list[LoopReport], quietest_ms: float | None = None, spans:
                                     empty_call_ms=None if empty is None else float(empty),
                                     seconds=float(report.seconds),
                                     warmup_seconds=None if warmup is None else float(warmup),
-                                    power_limited=_share(report.power_limited)))
+                                    power_limited=_share(report.power_limited),
+                                    recompiles=_count(report.recompiles)))
         clocks = {str(report.clock) for report in rounds}
     except (TypeError, ValueError) as exc:
         raise BadSamples(f"malformed timing report: {exc}"[:200]) from None

@@ -127,6 +127,8 @@ class TimingLoop:
     warmup_seconds: float | None = None  # of it, the warm-up's: until the calls ran at a steady pace
     power_limited: float | None = None  # share of its timed calls' time the card's clock was held down by its
     #                                     power or thermal limit (the driver's count); None where not counted
+    recompiles: int | None = None  # the compile baseline: frames torch compiled during the loop (a loop that
+    #                                compiled is refused, so 0); None where the model was not compiled
 
 
 @dataclass
@@ -185,6 +187,7 @@ class Verdict:
     problem: str
     device: str = ""
     sizes: str = ""               # "full", or "small {...}": the problem's SMALL_SIZES
+    baseline: str = "eager"       # what the reference was timed as: "eager" (Model) or "compile" (torch.compile)
     build: BuildReport | None = None
     correctness: CorrectnessReport | None = None
     ref_timing: Timing | None = None

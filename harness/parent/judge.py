@@ -34,11 +34,13 @@ def judge_trial(seed: int, errors: list[OutputError], reference: ReferenceTrial,
 
 
 def pass_reason(verdict: Verdict) -> str:
-    """"correct on every trial; 1.23x the PyTorch reference", with the power-limit caveat where it applies."""
+    """"correct on every trial; 1.23x the PyTorch reference" (or "the torch.compile reference"), with the
+    power-limit caveat where it applies."""
     if verdict.speedup is None:
         return "correct on every trial (not timed)"
     limited = [who for who, timing in (("reference", verdict.ref_timing), ("solution", verdict.sol_timing))
                if stats.power_limited(timing)]
     caveat = (f" ({' and '.join(limited)} timed with the card at its power limit: such times move by several "
               "percent with its power controller)") if limited else ""
-    return f"correct on every trial; {verdict.speedup:.3g}x the PyTorch reference{caveat}"
+    against = "torch.compile" if verdict.baseline == "compile" else "PyTorch"
+    return f"correct on every trial; {verdict.speedup:.3g}x the {against} reference{caveat}"
