@@ -304,6 +304,9 @@ def render(v: Verdict) -> str:
                              "calls' time: this time moves with its power controller")
             if label == "reference" and v.baseline == "compile":
                 lines.append(f"  {'':<9} torch.compile(Model): compiled before its loops, none of which compiled again")
+            if t.contended and t.cpu_wait is not None:
+                lines.append(f"  {'':<9} CONTENDED: other processes held the CPU, its threads waiting for a core "
+                             f"{t.cpu_wait:.0%} of the time; grade again on a quiet machine for a time to rely on")
             if t.disturbed:
                 lines.append(f"  {'':<9} DISTURBED: every loop ran while the machine was slow (empty call "
                              f"{t.empty_call_ms * 1e3:.3g} µs); grade again for a speedup to rely on")
