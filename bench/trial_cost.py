@@ -42,7 +42,7 @@ def main() -> None:
     device = torch.device(args.device)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     problem = load_problem(args.problem.resolve())
-    reference = Reference(problem, 1, device)
+    reference = Reference(problem, 1, device, "eager")
     checker = guard.CallChecker(guard.OwnCodeCounter(), require_own_code=False)
     steps: dict[str, float] = {}
 

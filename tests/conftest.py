@@ -72,8 +72,8 @@ def grade_file(cache_dir):
 def kb(cache_dir):
     """Run the real `kb` command line; returns (exit code, stdout, stderr)."""
 
-    def run(*args: str, timeout: float = 900) -> tuple[int, str, str]:
-        env = dict(os.environ, KB_CACHE_DIR=str(cache_dir))
+    def run(*args: str, timeout: float = 900, **environment: str) -> tuple[int, str, str]:
+        env = dict(os.environ, KB_CACHE_DIR=str(cache_dir), **environment)
         done = subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True,
                               env=env, cwd=ROOT, timeout=timeout)
         return done.returncode, done.stdout, done.stderr

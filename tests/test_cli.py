@@ -49,6 +49,8 @@ def test_bad_arguments_exit_2(kb):
     assert code == 2 and "invalid choice" in err
     code, _, err = kb("grade", "solutions/level1/19_ReLU.py", "--trials", "0")
     assert code == 2 and "--trials" in err
+    code, _, err = kb("grade", "solutions/level1/19_ReLU.py", "--baseline", "jit")
+    assert code == 2 and "--baseline" in err and "'eager', 'compile'" in err
 
 
 def test_help_teaches_statuses_and_examples(kb):

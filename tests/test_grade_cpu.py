@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -9,6 +12,7 @@ from conftest import FIXTURES, RELU_PROBLEM, ROOT, line_of, quick_timeouts
 from harness.tools.cli import render
 from harness import TIMING_PROFILES
 from harness import Status
+from harness.common.stats import CONTENDED_SHARE
 
 CPU = FIXTURES / "cpu"
 
@@ -23,6 +27,14 @@ def test_shipped_cpu_solution_passes_with_speedup(grade_file, launch):
     assert verdict.ref_ms > 0 and verdict.sol_ms > 0
     lo, hi = verdict.speedup_ci
     assert lo <= verdict.speedup <= hi
+    assert verdict.baseline == "eager" and "x the PyTorch reference" in verdict.reason
+    assert all(loop.recompiles is None for loop in verdict.ref_timing.loops)  # nothing compiled, nothing counted
+    for timing in verdict.ref_timing, verdict.sol_timing:  # other engineers' work may load this machine: the flag
+        kept = [loop.cpu_wait for loop in timing.loops if loop.kept]  # must agree with the counts, whatever they are
+        assert all(0 <= share <= 1 for share in kept) and timing.cpu_wait == max(kept)
+        assert timing.contended == (timing.cpu_wait >= CONTENDED_SHARE)
+    flagged = verdict.ref_timing.contended or verdict.sol_timing.contended
+    assert ("held the CPU" in verdict.reason) == flagged, verdict.reason
 
 
 def test_compile_error_names_the_solution_line(grade_file):
@@ -178,6 +190,25 @@ def test_every_shipped_cpu_solution_passes(grade_file, solution):
     verdict = grade_file(solution, problem=None, time_solution=False)
     assert verdict.status is Status.PASS, verdict.reason
     assert verdict.generalization.passed is None  # on the CPU the grade already runs at SMALL_SIZES
+
+
+def test_timing_while_other_processes_hold_every_core_is_flagged_and_still_passes(grade_file, fork_server):
+    """Busy processes, twice as many as the cores, run beside the whole grade: the threads of both timed processes
+    wait for a core about two thirds of their ready time (the scheduler's count), far over the flag's 10%. The
+    grade passes; its reason and both Timings say so."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2 * (os.cpu_count() or 1))]
+    try:
+        verdict = grade_file(ROOT / "solutions" / "level1" / "19_ReLU.py", problem=None, server=fork_server.socket,
+                             trials=1, spot_checks=1, provenance=False)
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    assert verdict.status is Status.PASS, verdict.reason
+    for timing in verdict.ref_timing, verdict.sol_timing:
+        assert timing.contended and timing.cpu_wait >= 3 * CONTENDED_SHARE, timing
+    assert "reference and solution timed while other processes held the CPU" in verdict.reason
+    assert "CONTENDED" in render(verdict)
 
 
 def test_loops_timed_while_the_host_was_slow_run_again_and_the_verdict_says_so(grade_file):

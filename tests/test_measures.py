@@ -5,6 +5,7 @@ import math
 import random
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 
@@ -15,6 +16,7 @@ from conftest import ROOT
 
 from harness.child import timing
 from harness.child.compare import measure_error
+from harness.child.cpuwait import thread_times, waited_share
 from harness.child.powerlimit import LimitCounter, held_share
 from harness.common import tolerance
 from harness.common.settings import TimingProfile
@@ -286,6 +288,45 @@ def test_a_pass_names_the_model_timed_at_the_power_limit():
     assert "reference and solution timed" in pass_reason(verdict)
     verdict.ref_timing = verdict.sol_timing = timed(None)
     assert "power" not in pass_reason(verdict)
+
+
+def test_a_pass_says_when_other_processes_held_the_cpu_and_never_fails_for_it():
+    def timed(*shares):
+        return timing_of([LoopReport(samples=[3.0], seconds=0.5, clock="host", empty_call_ms=0.007, cpu_wait=share)
+                          for share in shares])
+
+    loaded, quiet = timed(0.02, 0.45), timed(0.02, 0.05)
+    assert loaded.contended and loaded.cpu_wait == 0.45 and [loop.cpu_wait for loop in loaded.loops] == [0.02, 0.45]
+    assert not quiet.contended and quiet.cpu_wait == 0.05
+    assert timed(None).cpu_wait is None and not timed(None).contended  # not counted: says nothing
+    verdict = Verdict(Status.PASS, "", "sol.py", "problem.py", ref_timing=loaded, sol_timing=quiet)
+    assert "reference timed while other processes held the CPU, the threads waiting for a core 45%" in pass_reason(
+        verdict)
+    verdict.ref_timing = quiet
+    assert "CPU" not in pass_reason(verdict) and pass_reason(verdict).startswith("correct on every trial")
+    for bad in (-0.1, 1.5, float("nan"), "x"):
+        with pytest.raises(BadSamples):
+            timed(bad)
+
+
+def test_the_cpu_wait_is_the_share_of_ready_time_spent_waiting_for_a_core():
+    assert waited_share({"1": (100, 10)}, {"1": (400, 110), "2": (50, 150)}) == 250 / 600  # "2" was born meanwhile
+    assert waited_share({"1": (100, 10), "3": (5, 5)}, {"1": (200, 10)}) == 0.0  # "3" ended: not counted
+    assert waited_share(None, {"1": (1, 1)}) is None and waited_share({"1": (1, 1)}, {"1": (1, 1)}) is None
+    now = thread_times()
+    assert now is not None and str(threading.get_native_id()) in now  # this machine's kernel keeps schedstat
+
+
+def test_a_pass_names_the_baseline_and_a_model_timed_only_while_the_machine_was_slow():
+    quiet = LoopReport(samples=[1.0, 1.1], seconds=0.5, clock="host", empty_call_ms=0.007)
+    slow = replace(quiet, empty_call_ms=0.02)
+    verdict = Verdict(Status.PASS, "", "sol.py", "problem.py", ref_timing=timing_of([quiet]),
+                      sol_timing=timing_of([slow], quietest_ms=0.007))
+    assert verdict.sol_timing.disturbed
+    assert pass_reason(verdict).startswith("correct on every trial; 1x the PyTorch reference (every loop of the "
+                                           "solution ran while the machine was slow")
+    verdict.baseline = "compile"
+    assert "1x the torch.compile reference" in pass_reason(verdict)
 
 
 def test_without_the_nvidia_driver_the_limit_is_not_counted_and_the_report_says_none():

@@ -35,6 +35,7 @@ def test_configure_takes_names_dotted_names_and_profiles_over_the_defaults():
     ({"trials": True}, "setting trials takes int, not True"),
     ({"trials": 0}, "trials must be at least 1, not 0"),
     ({"device": "tpu"}, "device must be one of auto, cuda, cpu, not 'tpu'"),
+    ({"baseline": "jit"}, "baseline must be one of eager, compile, not 'jit'"),
     ({"min_own_share": 2}, "min_own_share is a share of forward's time"),
     ({"timeouts.run": 0}, "timeouts.run must be above 0"),
     ({"timing.max_calls": 1}, "timing.max_calls must be at least 10"),

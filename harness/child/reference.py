@@ -13,7 +13,7 @@ from ..common.verdict import OutputError
 from ..wire.channel import Link
 from ..wire.messages import (ChildSettings, Compare, Compared, Count, Counted, Done, Draw, Prepare, Prepared,
                              ReferenceTrial, Resize, Resized, Restore, Time, Timed)
-from . import compare, oracle, timing, work
+from . import baseline, compare, oracle, timing, work
 from .device import resolve_device, started
 from .inputs import CallInputs, make_inputs, reference_model
 from .problem import has_small_sizes, load_sized, resize
@@ -26,10 +26,12 @@ Expected = tuple[list[torch.Tensor], list[torch.Tensor]]  # a draw's oracle outp
 class Reference:
     """The problem's Model at some size and its float64 oracle."""
 
-    def __init__(self, problem: Any, weight_seed: int, device: torch.device, pending: dict[str, Expected]):
+    def __init__(self, problem: Any, weight_seed: int, device: torch.device, pending: dict[str, Expected],
+                 timed_as: str):
         self.problem, self.device = problem, device
         self.model = reference_model(problem, weight_seed).to(device)
         self.model64 = oracle.tolerant_copy(self.model)
+        self.timed = baseline.timed(self.model, timed_as)  # what the timing loops call: eager or compiled
         self.pending = pending  # the process's: a draw prepared at other sizes is compared after Restore
 
     def prepare(self, draw: Draw) -> ReferenceTrial:
@@ -55,10 +57,10 @@ class Reference:
         return Counted(work=counted)
 
     def time(self, command: Time) -> Timed:
+        """One timing loop of the baseline (harness.child.baseline); outputs and oracle stay the eager Model's."""
         calls = CallInputs(self.problem, command.seed, command.scales, self.device)
         with torch.no_grad():
-            return Timed(report=timing.measure(lambda: self.model(*calls.values), self.device, command.profile,
-                                               before_call=calls.refresh))
+            return Timed(report=self.timed.measure(calls, self.device, command.profile))
 
     def compare(self, command: Compare) -> Compared:
         expected, outputs = self.pending[command.trial] if command.keep else self.pending.pop(command.trial)
@@ -73,7 +75,7 @@ class ReferenceProcess:
         self.path = Path(settings.problem)
         self.problem, self.sizes = load_sized(self.path, settings.sizes, on_cpu=device.type == "cpu")
         self.pending: dict[str, Expected] = {}
-        self.reference = Reference(self.problem, settings.weight_seed, device, self.pending)
+        self.reference = Reference(self.problem, settings.weight_seed, device, self.pending, settings.baseline)
         self.graded: tuple[Reference, dict[str, Any]] | None = None  # the graded sizes, while resized
 
     def handlers(self) -> dict[type, Any]:
@@ -88,7 +90,8 @@ class ReferenceProcess:
             return Resized(sizes=None)
         self.graded = (self.reference, {name: getattr(self.problem, name) for name in self.problem.SMALL_SIZES})
         sizes = resize(self.problem, "small", self.path)
-        self.reference = Reference(self.problem, self.settings.weight_seed, self.device, self.pending)
+        self.reference = Reference(self.problem, self.settings.weight_seed, self.device, self.pending,
+                                   self.settings.baseline)
         return Resized(sizes=sizes)
 
     def restore(self, _: Restore) -> Done:

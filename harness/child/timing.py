@@ -30,7 +30,10 @@ calls do, and their outputs are handed to `on_checked` the moment the device
 is idle (work finished later, by a thread, comes too late for them).
 
 Around the timed calls the timer also reads the driver's count of time the card's clock was held down by its
-power or thermal limit (harness.child.powerlimit): the report says what share of the loop ran that way.
+power or thermal limit (harness.child.powerlimit): the report says what share of the loop ran that way. On the
+host clock it reads the scheduler's count of the time the process's threads waited for a CPU
+(harness.child.cpuwait): the report says what share of their ready time they waited, other processes holding
+the cores.
 
 The loop reports raw samples; the parent computes the statistics
 (harness.common.stats), pooling several loops of one model where it ran more.
@@ -51,6 +54,7 @@ import torch
 
 from ..common.settings import TimingProfile
 from ..common.stats import BadSamples, LoopReport, median_ci, settled, span_refusal, steady
+from .cpuwait import thread_times, waited_share
 from .powerlimit import LimitCounter, held_share
 from .tensors import listed, tensor_bytes
 
@@ -295,6 +299,7 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
     timed: list[bool] = []  # per marked call: timed (True) or checked
     timed_from = _monotonic()
     held_from = limits.held_ns() if limits else None
+    waits_from = None if on_gpu else thread_times()
     read_at = timed_from  # the device's record is read when the loop may first stop, then at doubling lengths
     index = 0
     try:
@@ -331,6 +336,7 @@ def measure(fn: Callable[[], Any], device: torch.device, profile: TimingProfile 
     report = _report(samples, empties, timed, recorded, spans.note, on_gpu, began)
     report.warmup_seconds = round(warmed, 3)
     report.power_limited = held_share(held_from, held_to, timed_for)
+    report.cpu_wait = None if on_gpu else waited_share(waits_from, thread_times())
     return report
 
 

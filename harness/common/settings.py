@@ -19,7 +19,9 @@ from .errors import SettingsError
 DEVICES = ("auto", "cuda", "cpu")             # auto: cuda when torch sees a GPU, else cpu
 SIZES = ("auto", "full", "small")             # small: the problem's SMALL_SIZES; auto: small on the CPU
 GENERALIZATION = ("report", "require", "off")  # the trial at the problem's SMALL_SIZES
-CHOICES = {"device": DEVICES, "sizes": SIZES, "generalization": GENERALIZATION}  # settings with a closed set
+BASELINES = ("eager", "compile")              # what the speedup is against: Model as written, or torch.compile(Model)
+CHOICES = {"device": DEVICES, "sizes": SIZES, "generalization": GENERALIZATION,  # settings with a closed set
+           "baseline": BASELINES}
 CACHE_ENV = "KB_CACHE_DIR"
 
 
@@ -101,6 +103,7 @@ class GradeConfig:
     provenance: bool = True              # measure that share (GPU: one profiled forward)
     spot_checks: int = 3                 # timed calls whose outputs are checked against the oracle
     sizes: str = "auto"                  # one of SIZES
+    baseline: str = "eager"              # one of BASELINES: the reference timed as written or torch.compile'd
     generalization: str = "report"       # one of GENERALIZATION
     timeouts: Timeouts = field(default_factory=Timeouts)
     cache_dir: Path | None = None        # None: default_cache_dir()

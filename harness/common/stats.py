@@ -16,6 +16,8 @@ ROUNDING_MS = 2.5e-6       # gaps of up to 2 ns between samples are timestamps' 
 STEADY_SHARE = 0.01       # warm-up calls whose pace moves less than this between two windows are steady
 SPAN_CLOCK = "cupti-span"
 POWER_LIMITED_SHARE = 0.1  # a Timing whose loops spent this share of their time at the card's limit says so
+CONTENDED_SHARE = 0.1      # a Timing whose threads waited this share of their ready time for a CPU says so: 1-5%
+                           # on the quiet 2-core machine, 32-51% beside one or two busy processes (docs/timing.md)
 HOST_PACED_SHARE = 0.05     # a span this idle (gaps between its activities) moves with the host's pace
 LEAD_TAIL_LIMIT_MS = 0.1    # event time beyond the device span, per call, past which CUPTI's record is not trusted,
 LEAD_TAIL_EMPTIES = 3       # plus this many empty calls and this share of the event time: honest loops on an H200
@@ -35,6 +37,8 @@ class LoopReport:
     spans: list[float] | None = None     # GPU: each timed call's device span (CUPTI), ms; None: not recorded
     span_idle: list[float] | None = None  # the device's idle time inside each span, ms
     spans_note: str = ""                 # why there are no spans
+    cpu_wait: float | None = None        # host clock: share of its threads' ready time spent waiting for a CPU
+    recompiles: int | None = None        # the compile baseline: frames torch compiled during the loop; None: eager
 
 
 class BadSamples(ValueError):
@@ -142,6 +146,14 @@ def _share(value: float | None) -> float | None:
     return share
 
 
+def _count(value: int | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise BadSamples(f"a count of compilations must be a whole number, got {value!r}"[:200])
+    return value
+
+
 def power_limited(timing: Timing | None) -> bool:
     """Did this model's kept loops run with the card held down by its power or thermal limit for long enough to
     say so? Its time then moves with the card's power controller, by several percent from loop to loop."""
@@ -205,7 +217,8 @@ def timing_of(rounds: list[LoopReport], quietest_ms: float | None = None, spans:
                                     empty_call_ms=None if empty is None else float(empty),
                                     seconds=float(report.seconds),
                                     warmup_seconds=None if warmup is None else float(warmup),
-                                    power_limited=_share(report.power_limited)))
+                                    power_limited=_share(report.power_limited), cpu_wait=_share(report.cpu_wait),
+                                    recompiles=_count(report.recompiles)))
         clocks = {str(report.clock) for report in rounds}
     except (TypeError, ValueError) as exc:
         raise BadSamples(f"malformed timing report: {exc}"[:200]) from None
@@ -223,12 +236,15 @@ def timing_of(rounds: list[LoopReport], quietest_ms: float | None = None, spans:
     median, lo, hi = stepped_median_ci([x for samples, loop in zip(series, loops) if loop.kept for x in samples])
     kept_empties = [loop.empty_call_ms for loop in loops if loop.kept and loop.empty_call_ms is not None]
     limited = [loop.power_limited for loop in loops if loop.kept and loop.power_limited is not None]
+    waited = [loop.cpu_wait for loop in loops if loop.kept and loop.cpu_wait is not None]
     return Timing(median_ms=median, ci_low_ms=lo, ci_high_ms=hi, calls=sum(loop.calls for loop in loops if loop.kept),
                   seconds=round(sum(loop.seconds or 0.0 for loop in loops), 3),
                   clock=SPAN_CLOCK if spans else clocks.pop(), loops=loops,
                   empty_call_ms=min(kept_empties) if kept_empties else None, disturbed=was_disturbed,
                   event_median_ms=median_ci([float(x) for report in kept for x in report.samples])[0]
-                  if spans else None, power_limited=max(limited) if limited else None)
+                  if spans else None, power_limited=max(limited) if limited else None,
+                  cpu_wait=max(waited) if waited else None,
+                  contended=bool(waited) and max(waited) >= CONTENDED_SHARE)
 
 
 def alone(rounds: list[LoopReport]) -> Timing:

@@ -151,6 +151,10 @@ class TimingLoop:
     warmup_seconds: float | None = None  # of it, the warm-up's: until the calls ran at a steady pace
     power_limited: float | None = None  # share of its timed calls' time the card's clock was held down by its
     #                                     power or thermal limit (the driver's count); None where not counted
+    cpu_wait: float | None = None  # host clock: share of the time its threads were ready to run that they waited
+    #                                for a CPU (the scheduler's count): other processes held the cores
+    recompiles: int | None = None  # the compile baseline: frames torch compiled during the loop (a loop that
+    #                                compiled is refused, so 0); None where the model was not compiled
 
 
 @dataclass
@@ -169,6 +173,9 @@ class Timing:
     event_median_ms: float | None = None  # with the span clock: the same calls by CUDA events, host lead and tail in
     clock_note: str = ""     # on a GPU, why the grade fell back to the event clock
     power_limited: float | None = None  # the most any kept loop spent at the card's power or thermal limit
+    cpu_wait: float | None = None  # the most any kept loop's threads waited for a CPU, as a share of their ready time
+    contended: bool = False  # cpu_wait reached stats.CONTENDED_SHARE: the machine's other processes held the cores
+    #                          while this was timed, and the time moves with their load; grade on a quiet machine
 
 
 @dataclass
@@ -210,6 +217,7 @@ class Verdict:
     problem: str
     device: str = ""
     sizes: str = ""               # "full", or "small {...}": the problem's SMALL_SIZES
+    baseline: str = "eager"       # what the reference was timed as: "eager" (Model) or "compile" (torch.compile)
     build: BuildReport | None = None
     correctness: CorrectnessReport | None = None
     ref_timing: Timing | None = None

@@ -70,7 +70,7 @@ def grade(solution: Path | str, problem: Path | str | None = None, config: Grade
     try:
         problem = Path(problem) if problem else pair_problem(solution)
     except BadInput as exc:
-        return _unpaired(solution, str(exc))
+        return _unpaired(solution, str(exc), config)
     graded = GradedProblem(problem, config)
     graded.grade(solution)
     return graded.close()[0][1]
@@ -91,7 +91,8 @@ def build(solution: Path | str, config: GradeConfig | None = None, problem: Path
         except BadInput:
             pass  # no problem to construct ModelNew for: what the import builds is all
     started = time.monotonic()
-    verdict = Verdict(status=Status.ERROR, reason="", solution=str(solution), problem=str(problem or ""))
+    verdict = Verdict(status=Status.ERROR, reason="", solution=str(solution), problem=str(problem or ""),
+                      baseline=config.baseline)
     reference = ProblemReference(Path(problem).resolve() if problem else None, config, _cache_dir(config))
     _conduct(verdict, lambda: _SampleGrade(Path(solution), reference, verdict, gate).build_only())
     verdict.seconds = round(time.monotonic() - started, 3)
@@ -111,7 +112,8 @@ class GradedProblem:
 
     def grade(self, solution: Path, tag: Any = None) -> None:
         """Grade `solution` up to the reference's last loop; its verdict is final at close(), under `tag`."""
-        verdict = Verdict(status=Status.ERROR, reason="", solution=str(solution), problem=str(self.reference.problem))
+        verdict = Verdict(status=Status.ERROR, reason="", solution=str(solution), problem=str(self.reference.problem),
+                          baseline=self.config.baseline)
         sample = _SampleGrade(solution, self.reference, verdict, self.gate)
         sample.tag = tag
         with self.lock:
@@ -156,8 +158,8 @@ def _conduct(verdict: Verdict, stages: Callable[[], None]) -> None:
         verdict.detail = traceback.format_exc()[-4000:]
 
 
-def _unpaired(solution: Path, reason: str) -> Verdict:
-    return Verdict(status=Status.ERROR, reason=reason, solution=str(solution), problem="")
+def _unpaired(solution: Path, reason: str, config: GradeConfig) -> Verdict:
+    return Verdict(status=Status.ERROR, reason=reason, solution=str(solution), problem="", baseline=config.baseline)
 
 
 def _problem_error(problem: Path) -> str | None:

@@ -34,18 +34,35 @@ def judge_trial(seed: int, errors: list[OutputError], reference: ReferenceTrial,
 
 
 def pass_reason(verdict: Verdict) -> str:
-    """"correct on every trial; 1.23x the PyTorch reference", with the power-limit caveat where it applies."""
+    """"correct on every trial; 1.23x the PyTorch reference" (or "the torch.compile reference"), with the caveats
+    that apply: a card at its power limit, a machine whose other processes held the cores (stats.CONTENDED_SHARE),
+    every loop of a model run while the machine was slow (stats.disturbed). None of them fails a grade."""
     if verdict.speedup is None:
         return "correct on every trial (not timed)"
-    limited = [who for who, timing in (("reference", verdict.ref_timing), ("solution", verdict.sol_timing))
-               if stats.power_limited(timing)]
-    caveat = (f" ({' and '.join(limited)} timed with the card at its power limit: such times move by several "
-              "percent with its power controller)") if limited else ""
+    timings = [(who, timing) for who, timing in (("reference", verdict.ref_timing), ("solution", verdict.sol_timing))
+               if timing is not None]
+    caveats = []
+    limited = [who for who, timing in timings if stats.power_limited(timing)]
+    if limited:
+        caveats.append(f"{' and '.join(limited)} timed with the card at its power limit: such times move by several "
+                       "percent with its power controller")
+    contended = [(who, timing.cpu_wait) for who, timing in timings if timing.contended and timing.cpu_wait]
+    if contended:
+        caveats.append(f"{' and '.join(who for who, _ in contended)} timed while other processes held the CPU, the "
+                       f"threads waiting for a core {' and '.join(f'{share:.0%}' for _, share in contended)} of the "
+                       "time they were ready to run: such times move with the machine's load; grade again on a quiet "
+                       "machine")
+    disturbed = [who for who, timing in timings if timing.disturbed]
+    if disturbed:
+        caveats.append(f"every loop of the {' and '.join(disturbed)} ran while the machine was slow (their empty "
+                       "calls say so): grade again")
+    against = "torch.compile" if verdict.baseline == "compile" else "PyTorch"
     triton = verdict.build.triton if verdict.build else None
     if triton is not None and triton.interpreted:
         return (f"correct on every trial; timed while Triton's interpreter ran its kernels (TRITON_INTERPRET=1), "
-                f"{verdict.speedup:.3g}x the PyTorch reference: no speedup claim")
-    return f"correct on every trial; {verdict.speedup:.3g}x the PyTorch reference{caveat}"
+                f"{verdict.speedup:.3g}x the {against} reference: no speedup claim")
+    return f"correct on every trial; {verdict.speedup:.3g}x the {against} reference" + "".join(
+        f" ({caveat})" for caveat in caveats)
 
 
 def small_sizes_note(build: BuildReport | None, small: list[TritonEvent]) -> str:

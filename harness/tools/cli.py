@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ..common import stats
 from ..common.errors import BadInput, SettingsError
-from ..common.settings import (CACHE_ENV, DEVICES, GENERALIZATION, SETTINGS, SIZES, TIMING_PROFILES, GradeConfig,
-                               configure)
+from ..common.settings import (BASELINES, CACHE_ENV, DEVICES, GENERALIZATION, SETTINGS, SIZES, TIMING_PROFILES,
+                               GradeConfig, configure)
 from ..common.verdict import Status, TimingLoop, TritonReport, Verdict
 from ..common.version import VERSION
 
@@ -120,6 +120,10 @@ def _grade_parser(sub: argparse._SubParsersAction) -> None:
                   "limit moves by several percent under every profile, and the verdict says so")
     _setting(p, "--no-timing", dest="time_solution", action="store_const", const=False,
              help="check correctness only")
+    _setting(p, "--baseline", choices=BASELINES,
+             help="what the speedup is against: eager (default), the problem's Model as written, or compile, "
+                  "torch.compile(Model) (inductor, compiled anew in the reference's process before its first timing "
+                  "loop, never inside one); correctness is judged against the eager Model's float64 oracle either way")
     _setting(p, "--sizes", choices=SIZES,
              help="problem sizes: full (as written), small (the problem's SMALL_SIZES, a small valid "
                   "instance), or auto (default): small on the CPU where the problem has them, else full")
@@ -308,6 +312,11 @@ def render(v: Verdict) -> str:
             if stats.power_limited(t):
                 lines.append(f"  {'':<9} card at its power or thermal limit for {t.power_limited:.0%} of the timed "
                              "calls' time: this time moves with its power controller")
+            if label == "reference" and v.baseline == "compile":
+                lines.append(f"  {'':<9} torch.compile(Model): compiled before its loops, none of which compiled again")
+            if t.contended and t.cpu_wait is not None:
+                lines.append(f"  {'':<9} CONTENDED: other processes held the CPU, its threads waiting for a core "
+                             f"{t.cpu_wait:.0%} of the time; grade again on a quiet machine for a time to rely on")
             if t.disturbed:
                 lines.append(f"  {'':<9} DISTURBED: every loop ran while the machine was slow (empty call "
                              f"{t.empty_call_ms * 1e3:.3g} µs); grade again for a speedup to rely on")

@@ -24,7 +24,7 @@ from typing import Any, Callable
 import pytest
 
 from ..common.errors import BadInput
-from ..common.settings import DEVICES, TIMING_PROFILES, GradeConfig, configure
+from ..common.settings import BASELINES, DEVICES, TIMING_PROFILES, GradeConfig, configure
 from ..common.verdict import Status, Verdict
 from ..parent.files import pair_problem
 from .results import Sample
@@ -49,6 +49,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=f"correctness trials per solution (default {_DEFAULTS.trials})")
     group.addoption("--kb-timing", choices=list(TIMING_PROFILES), default=None,
                     help="timing profile (default: default)")
+    group.addoption("--kb-baseline", choices=BASELINES, default=None,
+                    help=f"what the speedup is against: eager or compile, torch.compile(Model) (default "
+                         f"{_DEFAULTS.baseline})")
     group.addoption("--kb-server", type=Path, default=None, metavar="SOCKET",
                     help="fork every grade's processes from this running `kb serve` (no torch import each)")
 
@@ -181,7 +184,8 @@ def gate_settings(config: pytest.Config) -> GradeConfig:
     """The --kb-* options given, built as every front end builds settings (harness.common.settings.configure)."""
     try:
         return configure(device=config.getoption("kb_device"), trials=config.getoption("kb_trials"),
-                         timing=config.getoption("kb_timing"), server=config.getoption("kb_server"))
+                         timing=config.getoption("kb_timing"), server=config.getoption("kb_server"),
+                         baseline=config.getoption("kb_baseline"))
     except BadInput as exc:
         raise pytest.UsageError(f"kb: {exc}") from None
 

@@ -35,12 +35,14 @@ class ChildSettings:
     weight_seed: int       # Model and ModelNew are constructed after torch.manual_seed(weight_seed)
     cache_dir: str         # the extension cache
     require_own_code: bool
+    baseline: str          # "eager" or "compile": what the reference times (harness.child.baseline)
 
     @classmethod
     def for_grade(cls, config: GradeConfig, problem: str, solution: str, weight_seed: int,
                   cache_dir: str) -> "ChildSettings":
         return cls(problem=problem, solution=solution, device=config.device, sizes=config.sizes,
-                   weight_seed=weight_seed, cache_dir=cache_dir, require_own_code=config.require_own_code)
+                   weight_seed=weight_seed, cache_dir=cache_dir, require_own_code=config.require_own_code,
+                   baseline=config.baseline)
 
 
 @dataclass(frozen=True)
