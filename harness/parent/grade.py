@@ -68,6 +68,7 @@ def grade(solution: Path | str, problem: Path | str | None = None, config: Grade
     config = configure(settings, base=config)
     solution = Path(solution)
     try:
+        read_source(solution, "solution")  # a missing solution is named as such, before any pairing
         problem = Path(problem) if problem else pair_problem(solution)
     except BadInput as exc:
         return _unpaired(solution, str(exc), config)
