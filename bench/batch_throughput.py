@@ -123,7 +123,7 @@ def one_at_a_time(jobs: list[Job], config: GradeConfig, cache: Path) -> tuple[di
         done = subprocess.run([sys.executable, "-m", "harness", "grade", str(job.solution), "--problem",
                                str(job.problem), "--device", config.device, "--cache-dir", str(cache), "--json"],
                               capture_output=True, text=True)
-        verdicts[job.index] = json.loads(done.stdout.strip().splitlines()[-1])
+        verdicts[job.index] = json.loads(done.stdout)  # one verdict, as one (indented) JSON object
     return verdicts, time.monotonic() - started
 
 
