@@ -11,11 +11,11 @@ marks a dimension dynamic and no later call compiles: compiling stays out of eve
 the frames torch compiled while it ran (dynamo's own count, `compiles`); a loop in which it compiled again is
 refused, not timed, for its time would include the compiler's.
 
-Inductor writes its code (C++ on the CPU, Triton on a GPU) into a folder made for this process alone
-(TORCHINDUCTOR_CACHE_DIR, TRITON_CACHE_DIR), removed once the compiled code is loaded. A cache shared across
-grades would be writable by every solution's processes (they run as the same user), and a solution could plant
-slower code where the reference would load it; so every grade compiles anew, inside the reference's timing
-stage, where its seconds are not timed.
+Inductor writes its code (C++ on the CPU, Triton on a GPU) and its per-user caches into a folder made for this
+process alone, removed once the compiled code is loaded (`_private_caches`). A cache shared across grades would be
+writable by every solution's processes (they run as the same user), and a solution could plant slower code where
+the reference would load it; so each problem's reference compiles anew, in its first timing operation (during
+which a batch holds the device's other grades still) but before that loop's warm-up, untimed.
 """
 from __future__ import annotations
 
